@@ -1,0 +1,3 @@
+module github.com/concord-db/concord
+
+go 1.26
