@@ -1,0 +1,77 @@
+// Package effect defines the unit of replication: an effect batch, the deterministic result of
+// executing one write command (or one MULTI/EXEC transaction) on its origin member, and the
+// operations it is made of. The same batches are applied locally, on peers and when replaying
+// files, through engine.Apply; their wire and disk encodings live with replication and
+// persistence.
+package effect
+
+import (
+	"math/big"
+
+	"github.com/concord-db/concord/internal/clock"
+	"github.com/concord-db/concord/internal/crdt"
+	"github.com/concord-db/concord/internal/crdt/register"
+)
+
+// Effect is one atomic batch of operations, stamped by its origin.
+type Effect struct {
+	Origin clock.MemberID
+	Seq    uint64    // the origin's sequence number for this batch: 1, 2, 3, ...
+	HLC    clock.HLC // the origin's timestamp for every operation in the batch
+	// Deps is the origin's vector clock when it made the batch (its own entry is Seq-1). It is
+	// shared between consecutive local batches and must not be modified.
+	Deps clock.Vector
+	Ops  []Op
+}
+
+// Dot is the identity of the batch.
+func (e *Effect) Dot() clock.Dot { return clock.Dot{Member: e.Origin, Seq: e.Seq} }
+
+// Stamp is the LWW stamp of every write in the batch.
+func (e *Effect) Stamp() clock.Stamp { return clock.Stamp{HLC: e.HLC, Member: e.Origin} }
+
+// Observed is what the origin had seen when it made the batch, for observed-remove.
+func (e *Effect) Observed() crdt.Observed {
+	return crdt.Observed{Self: e.Dot(), Deps: e.Deps}
+}
+
+// Kind says what an operation does.
+type Kind uint8
+
+// The operation kinds.
+const (
+	// StringSet writes Value as a string key's base (SET and every command whose effect is a
+	// whole new string value). It creates a new value (Created is the batch's stamp, so it wins
+	// type contests against older values), stops the counters in Offsets, and writes the expiry:
+	// At (0: no TTL) unless KeepTTL.
+	StringSet Kind = iota + 1
+	// StringAdd adds Int (and Float when not nil) to the origin's counter contribution on a
+	// string key created at Created.
+	StringAdd
+	// Delete removes everything of the key that the origin had seen: the value of type Type
+	// (counters up to Offsets) and the expiry writes.
+	Delete
+	// Expire writes the key's expiry register: At is an absolute Unix time in ms, 0 for no TTL.
+	Expire
+	// Flush removes every key of database DB (all databases when DB < 0) that the origin had
+	// seen. Keys holding counters are listed as Delete operations before it in the same batch.
+	Flush
+	// Publish delivers a pub/sub message (Key is the channel, Value the message) to subscribers
+	// on every member. It changes no state.
+	Publish
+)
+
+// Op is one operation of a batch. Which fields matter depends on Kind.
+type Op struct {
+	Kind    Kind
+	DB      int
+	Key     string
+	Type    crdt.Type   // Delete: the type of the value removed
+	Created clock.Stamp // StringAdd: creation stamp of the value the contribution targets
+	Value   []byte
+	Int     int64
+	Float   *big.Rat
+	At      int64
+	KeepTTL bool
+	Offsets []register.Total
+}
