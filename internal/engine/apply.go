@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"github.com/concord-db/concord/internal/crdt"
+	"github.com/concord-db/concord/internal/crdt/register"
+	"github.com/concord-db/concord/internal/effect"
+	"github.com/concord-db/concord/internal/store"
+)
+
+// applyOp is the one place where an operation changes the store, for local and remote batches.
+func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
+	if op.Kind == effect.Publish {
+		if e.OnPublish != nil {
+			return e.OnPublish([]byte(op.Key), op.Value)
+		}
+		return 0
+	}
+	if op.Kind == effect.Flush {
+		e.applyFlush(b, op)
+		return 0
+	}
+	if op.DB < 0 || op.DB >= e.store.Len() {
+		return 0 // a peer with more databases: ignored rather than crashing
+	}
+	db := e.store.DB(op.DB)
+	obs := b.Observed()
+	var ent *store.Entry
+	switch op.Kind {
+	case effect.StringSet:
+		ent = db.GetOrCreate(op.Key)
+		if !ent.Accepts(crdt.TypeString, b.Stamp()) {
+			break
+		}
+		if reg, ok := ent.Value.(*register.Value); ok {
+			reg.Set(op.Value, obs, b.HLC, op.Offsets)
+		} else {
+			ent.Value = register.New(op.Value, obs, b.HLC)
+		}
+		if !op.KeepTTL {
+			ent.Expiry.Write(op.At, obs)
+		}
+	case effect.StringAdd:
+		ent = db.GetOrCreate(op.Key)
+		if !ent.Accepts(crdt.TypeString, op.Created) {
+			break
+		}
+		reg, ok := ent.Value.(*register.Value)
+		if !ok {
+			reg = &register.Value{}
+			ent.Value = reg
+		}
+		reg.Contribute(b.Origin, b.Seq, op.Int, op.Float)
+	case effect.Delete:
+		ent = db.Get(op.Key)
+		if ent == nil {
+			return 0
+		}
+		removeValue(ent, op.Type, obs, op.Offsets)
+		ent.Expiry.Remove(obs)
+	case effect.Expire:
+		ent = db.GetOrCreate(op.Key)
+		ent.Expiry.Write(op.At, obs)
+	default:
+		return 0
+	}
+	e.store.Update(db, ent)
+	if e.OnTouch != nil {
+		e.OnTouch(op.DB, op.Key)
+	}
+	return 0
+}
+
+// removeValue is the observed-remove of a key's value, when the value is of the type the
+// remover saw (otherwise the removal targeted a value that lost a type contest here).
+func removeValue(ent *store.Entry, t crdt.Type, obs crdt.Observed, offsets []register.Total) {
+	if ent.Value == nil || ent.Value.Type() != t {
+		return
+	}
+	switch v := ent.Value.(type) {
+	case *register.Value:
+		v.Remove(obs, offsets)
+	}
+}
+
+func (e *Engine) applyFlush(b *effect.Effect, op *effect.Op) {
+	obs := b.Observed()
+	for i := range e.store.Len() {
+		if op.DB >= 0 && i != op.DB {
+			continue
+		}
+		db := e.store.DB(i)
+		var seen []*store.Entry
+		db.EachEntry(func(ent *store.Entry) bool {
+			seen = append(seen, ent)
+			return true
+		})
+		for _, ent := range seen {
+			if ent.Value != nil {
+				removeValue(ent, ent.Value.Type(), obs, nil)
+			}
+			ent.Expiry.Remove(obs)
+			e.store.Update(db, ent)
+		}
+		if e.OnFlush != nil {
+			e.OnFlush(i)
+		}
+	}
+}

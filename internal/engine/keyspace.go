@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/concord-db/concord/internal/crdt"
+	"github.com/concord-db/concord/internal/crdt/register"
+	"github.com/concord-db/concord/internal/effect"
+	"github.com/concord-db/concord/internal/store"
+)
+
+// Read returns the live, unexpired entry of key for a read command, or nil, counting a hit or a
+// miss. An expired key is missing; its expiry owner also deletes it (semantics.md §8).
+func (e *Engine) Read(db int, key string) *store.Entry {
+	ent := e.Lookup(db, key)
+	if ent == nil {
+		e.Stats.KeyspaceMisses++
+	} else {
+		e.Stats.KeyspaceHits++
+	}
+	return ent
+}
+
+// Lookup is Read without the hit/miss statistics (EXISTS, TYPE, writes that read first...).
+func (e *Engine) Lookup(db int, key string) *store.Entry {
+	ent := e.store.DB(db).Get(key)
+	if ent == nil || !ent.Live() {
+		return nil
+	}
+	if ent.ExpireAt != 0 && ent.ExpireAt <= e.Now() {
+		if _, owner := ent.Expiry.At(); owner == e.member {
+			e.expire(db, ent)
+		}
+		return nil
+	}
+	ent.Access = e.Now()
+	if ent.Hits < 255 {
+		ent.Hits++
+	}
+	return ent
+}
+
+// LookupWrite returns the live, unexpired entry of key for a write command, or nil. An expired
+// key is deleted first by whichever member writes to it (semantics.md §8, owner rule).
+func (e *Engine) LookupWrite(db int, key string) *store.Entry {
+	ent := e.store.DB(db).Get(key)
+	if ent == nil || !ent.Live() {
+		return nil
+	}
+	if ent.ExpireAt != 0 && ent.ExpireAt <= e.Now() {
+		e.expire(db, ent)
+		return nil
+	}
+	return ent
+}
+
+// Expired reports whether a live entry's TTL has passed.
+func (e *Engine) Expired(ent *store.Entry) bool {
+	return ent.ExpireAt != 0 && ent.ExpireAt <= e.Now()
+}
+
+func (e *Engine) expire(db int, ent *store.Entry) {
+	e.Stats.ExpiredKeys++
+	e.Emit(DeleteOp(db, ent))
+}
+
+// DeleteOp is the operation that removes everything of ent this member has seen.
+func DeleteOp(db int, ent *store.Entry) effect.Op {
+	op := effect.Op{Kind: effect.Delete, DB: db, Key: ent.Name, Type: ent.Type()}
+	op.Offsets = Offsets(ent)
+	return op
+}
+
+// Offsets are the counter totals of ent's value, for a removal or overwrite that must stop them.
+func Offsets(ent *store.Entry) []register.Total {
+	if ent == nil {
+		return nil
+	}
+	if reg, ok := ent.Value.(*register.Value); ok && len(reg.Totals()) > 0 {
+		return append([]register.Total(nil), reg.Totals()...)
+	}
+	return nil
+}
+
+// ActiveExpire runs one cycle of active expiry like Redis's: it samples keys with a TTL in each
+// database and deletes the expired ones this member owns, repeating while more than a quarter of
+// a sample was expired and the time budget lasts. The caller holds the lock.
+func (e *Engine) ActiveExpire(budget time.Duration) {
+	const sample = 20
+	deadline := time.Now().Add(budget)
+	for i := range e.store.Len() {
+		db := e.store.DB(i)
+		for db.Expires() > 0 {
+			now := e.Now()
+			expired := 0
+			for range min(sample, db.Expires()) {
+				ent := db.RandomExpiring(e.rand)
+				if ent == nil || ent.ExpireAt > now {
+					continue
+				}
+				if _, owner := ent.Expiry.At(); owner != e.member {
+					continue
+				}
+				e.expire(i, ent)
+				expired++
+			}
+			e.Commit() // one batch per cycle step keeps batches small
+			if expired <= sample/4 || time.Now().After(deadline) {
+				break
+			}
+		}
+	}
+}
+
+// Type of a live entry, for commands.
+func Type(ent *store.Entry) crdt.Type {
+	if ent == nil {
+		return crdt.TypeNone
+	}
+	return ent.Type()
+}

@@ -1,0 +1,210 @@
+// Package store owns the keyspace of one member: databases mapping keys to their conflict-free
+// state (crdt.Key), the index of live keys (for DBSIZE, RANDOMKEY and SCAN), the index of keys
+// with a TTL (for active expiry) and the dead keys kept as tombstones. It knows nothing of
+// protocols, commands, the network or disks, and it does no locking: its owner (the engine)
+// serialises access.
+//
+// SCAN cursors. Live keys are kept in a dense slice with swap-remove. A cursor is one more than
+// the next slot to visit, and slots are visited from the end towards 0: a removal only moves the
+// last key into the freed slot, so a key is never moved from the unvisited part to the visited
+// part, and every key present for the whole iteration is returned at least once.
+package store
+
+import (
+	"math/rand/v2"
+
+	"github.com/concord-db/concord/internal/crdt"
+)
+
+// Entry is one key with its state and its places in the indexes.
+type Entry struct {
+	crdt.Key
+	Name     string
+	ExpireAt int64 // the resolved expiry (0: none), kept in sync by Update
+	Access   int64 // last access time in ms (OBJECT IDLETIME), local only
+	Hits     uint8 // access frequency counter (OBJECT FREQ), local only
+	liveIdx  int32 // index in DB.live, -1 when not live
+	expIdx   int32 // index in DB.expires, -1 when no TTL or not live
+	tomb     bool  // dead and counted in DB.tombstones
+}
+
+// DB is one numbered database.
+type DB struct {
+	keys       map[string]*Entry
+	live       []*Entry
+	expires    []*Entry
+	tombstones int
+}
+
+// Store is the set of databases.
+type Store struct {
+	dbs []*DB
+	// KeepTombstones makes dead keys stay (as tombstones) until Collect; a member without
+	// peers drops them at once.
+	KeepTombstones bool
+}
+
+// New returns a store with n empty databases.
+func New(n int) *Store {
+	s := &Store{dbs: make([]*DB, n)}
+	for i := range s.dbs {
+		s.dbs[i] = newDB()
+	}
+	return s
+}
+
+func newDB() *DB { return &DB{keys: make(map[string]*Entry)} }
+
+// DB returns database i (0 <= i < Len()).
+func (s *Store) DB(i int) *DB { return s.dbs[i] }
+
+// Len is the number of databases.
+func (s *Store) Len() int { return len(s.dbs) }
+
+// Swap exchanges the contents of two databases.
+func (s *Store) Swap(i, j int) { s.dbs[i], s.dbs[j] = s.dbs[j], s.dbs[i] }
+
+// Get returns the entry of key, live or not, or nil.
+func (d *DB) Get(key string) *Entry { return d.keys[key] }
+
+// GetOrCreate returns the entry of key, creating an empty one (not yet live) if needed.
+func (d *DB) GetOrCreate(key string) *Entry {
+	if e := d.keys[key]; e != nil {
+		return e
+	}
+	e := &Entry{Name: key, liveIdx: -1, expIdx: -1}
+	d.keys[key] = e
+	return e
+}
+
+// Update puts e back in the right indexes after its state changed, and drops it when it is
+// dead and tombstones are not kept. It returns false if the entry was dropped.
+func (s *Store) Update(d *DB, e *Entry) bool {
+	if e.Live() {
+		if e.tomb {
+			e.tomb = false
+			d.tombstones--
+		}
+		if e.liveIdx < 0 {
+			e.liveIdx = int32(len(d.live))
+			d.live = append(d.live, e)
+		}
+		at, _ := e.Expiry.At()
+		e.ExpireAt = at
+		if at != 0 && e.expIdx < 0 {
+			e.expIdx = int32(len(d.expires))
+			d.expires = append(d.expires, e)
+		} else if at == 0 && e.expIdx >= 0 {
+			d.removeExpire(e)
+		}
+		return true
+	}
+	if e.liveIdx >= 0 {
+		d.removeLive(e)
+	}
+	if e.expIdx >= 0 {
+		d.removeExpire(e)
+	}
+	e.ExpireAt = 0
+	if s.KeepTombstones {
+		if !e.tomb {
+			e.tomb = true
+			d.tombstones++
+		}
+		return true
+	}
+	d.Drop(e)
+	return false
+}
+
+func (d *DB) removeLive(e *Entry) {
+	i := e.liveIdx
+	last := d.live[len(d.live)-1]
+	d.live[i] = last
+	last.liveIdx = i
+	d.live[len(d.live)-1] = nil
+	d.live = d.live[:len(d.live)-1]
+	e.liveIdx = -1
+}
+
+func (d *DB) removeExpire(e *Entry) {
+	i := e.expIdx
+	last := d.expires[len(d.expires)-1]
+	d.expires[i] = last
+	last.expIdx = i
+	d.expires[len(d.expires)-1] = nil
+	d.expires = d.expires[:len(d.expires)-1]
+	e.expIdx = -1
+}
+
+// Drop removes a dead entry for good (tombstone collection).
+func (d *DB) Drop(e *Entry) {
+	if e.Live() || d.keys[e.Name] != e {
+		return
+	}
+	if e.tomb {
+		d.tombstones--
+	}
+	delete(d.keys, e.Name)
+}
+
+// Size is the number of live keys (including keys whose TTL passed but that were not yet
+// removed, as in Redis).
+func (d *DB) Size() int { return len(d.live) }
+
+// Expires is the number of live keys with a TTL.
+func (d *DB) Expires() int { return len(d.expires) }
+
+// Tombstones is the number of dead keys kept.
+func (d *DB) Tombstones() int { return d.tombstones }
+
+// Random returns a random live key, or nil.
+func (d *DB) Random(r *rand.Rand) *Entry {
+	if len(d.live) == 0 {
+		return nil
+	}
+	return d.live[r.IntN(len(d.live))]
+}
+
+// RandomExpiring returns a random live key with a TTL, or nil.
+func (d *DB) RandomExpiring(r *rand.Rand) *Entry {
+	if len(d.expires) == 0 {
+		return nil
+	}
+	return d.expires[r.IntN(len(d.expires))]
+}
+
+// Scan visits up to count slots starting at cursor (0: start) and returns the next cursor (0:
+// done). See the package comment for the guarantee.
+func (d *DB) Scan(cursor uint64, count int, visit func(*Entry)) uint64 {
+	next := uint64(len(d.live)) // the number of slots not yet visited: next-1 down to 0
+	if cursor != 0 {
+		next = min(cursor-1, next)
+	}
+	for ; count > 0 && next > 0; count-- {
+		next--
+		visit(d.live[next])
+	}
+	if next == 0 {
+		return 0
+	}
+	return next + 1
+}
+
+// Each calls fn for every live key until fn returns false. fn must not change the keyspace.
+func (d *DB) Each(fn func(*Entry) bool) {
+	for _, e := range d.live {
+		if !fn(e) {
+			return
+		}
+	}
+}
+
+// EachEntry calls fn for every entry, live or dead, until fn returns false.
+func (d *DB) EachEntry(fn func(*Entry) bool) {
+	for _, e := range d.keys {
+		if !fn(e) {
+			return
+		}
+	}
+}
