@@ -11,7 +11,9 @@ type HLC uint64
 const logicalBits = 16
 
 // NewHLC builds a timestamp from its parts.
-func NewHLC(millis int64, logical uint16) HLC { return HLC(uint64(millis)<<logicalBits | uint64(logical)) }
+func NewHLC(millis int64, logical uint16) HLC {
+	return HLC(uint64(millis)<<logicalBits | uint64(logical))
+}
 
 // Millis is the physical part in milliseconds since the Unix epoch.
 func (h HLC) Millis() int64 { return int64(uint64(h) >> logicalBits) }

@@ -76,8 +76,8 @@ func Offsets(ent *store.Entry) []register.Total {
 	if ent == nil {
 		return nil
 	}
-	if reg, ok := ent.Value.(*register.Value); ok && len(reg.Totals()) > 0 {
-		return append([]register.Total(nil), reg.Totals()...)
+	if reg, ok := ent.Value.(*register.Value); ok {
+		return reg.Totals()
 	}
 	return nil
 }

@@ -125,16 +125,27 @@ func (v *Value) Contribute(m clock.MemberID, seq uint64, n int64, f *big.Rat) {
 	t.Seq = seq
 	t.Int += n // wrapping: see the package comment
 	if f != nil {
+		// A new Rat each time: totals are shared with offsets recorded in effects.
 		if t.Float == nil {
-			t.Float = new(big.Rat)
+			t.Float = new(big.Rat).Set(f)
+		} else {
+			t.Float = new(big.Rat).Add(t.Float, f)
 		}
-		t.Float.Add(t.Float, f)
 	}
 }
 
-// Totals returns the counter totals, for the offsets of a SET or DEL made on this member. The
-// caller must not modify them.
-func (v *Value) Totals() []Total { return v.counters }
+// Totals returns a copy of the counter totals, for the offsets of a SET or DEL made on this
+// member (nil when there are none).
+func (v *Value) Totals() []Total {
+	if len(v.counters) == 0 {
+		return nil
+	}
+	out := make([]Total, len(v.counters))
+	for i, t := range v.counters {
+		out[i] = t.clone()
+	}
+	return out
+}
 
 func byMember(t Total, m clock.MemberID) int { return int(t.Member) - int(m) }
 
