@@ -1,0 +1,146 @@
+// Command concord runs Concord, a Redis-compatible active-active database.
+//
+//	concord start [--config FILE] [--port N] [--<any config parameter> VALUE...]
+//	concord version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+
+	"github.com/concord-db/concord/internal/command"
+	"github.com/concord-db/concord/internal/config"
+	"github.com/concord-db/concord/internal/node"
+)
+
+const usage = `Concord: a Redis-compatible database in which every region writes locally and all converge.
+
+Usage:
+  concord start [--config FILE] [--PARAMETER VALUE ...]   start one member
+  concord version                                         print the version
+
+Every Redis configuration parameter can be given as a flag (--port 7000, --bind 127.0.0.1,
+--dir ./data, --requirepass secret, --maxclients 100, --databases 16, --log-level debug);
+flags override the configuration file.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "start":
+		return start(args[1:], stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "concord %s (Redis %s compatible)\n", command.Version, command.RedisVersion)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "concord: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func start(args []string, stderr io.Writer) int {
+	cfg, err := loadConfig(args)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	log := newLogger(cfg, stderr)
+	n, err := node.New(cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if path := os.Getenv("CONCORD_CPUPROFILE"); path != "" {
+		// Developer aid: profile the whole run (see docs/benchmarks.md).
+		f, err := os.Create(path)
+		if err != nil {
+			log.Error("cannot create CPU profile", "err", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Error("cannot start CPU profile", "err", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := n.Run(ctx); err != nil {
+		log.Error("stopped with error", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// loadConfig reads --config FILE first, then applies every other flag on top of it.
+func loadConfig(args []string) (*config.Config, error) {
+	cfg := config.Default()
+	type setting struct{ name, value string }
+	var flags []setting
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "--") {
+			return nil, fmt.Errorf("concord: unexpected argument %q (flags look like --port 7000)", a)
+		}
+		name, value, hasValue := strings.Cut(a[2:], "=")
+		if !hasValue {
+			// Like redis-server, a parameter takes every following word up to the next flag.
+			var vals []string
+			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
+				i++
+				vals = append(vals, args[i])
+			}
+			if len(vals) == 0 {
+				return nil, fmt.Errorf("concord: flag --%s needs a value", name)
+			}
+			value = strings.Join(vals, " ")
+		}
+		switch name {
+		case "config":
+			if err := cfg.LoadFile(value); err != nil {
+				return nil, err
+			}
+			continue
+		case "log-level":
+			name = "loglevel"
+		}
+		flags = append(flags, setting{name, value})
+	}
+	for _, f := range flags {
+		if err := cfg.Set(f.name, f.value); err != nil {
+			return nil, fmt.Errorf("concord: --%s %s: %w", f.name, f.value, err)
+		}
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch cfg.String("loglevel") {
+	case "debug":
+		level = slog.LevelDebug
+	case "verbose":
+		level = slog.LevelDebug + 2
+	case "warning":
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+

@@ -1,0 +1,130 @@
+package command
+
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
+// Execute runs one command sent by cl, writing its reply to cl.W. It follows Redis 7.0's
+// processCommand: QUIT, lookup, arity, authentication, subscribed-mode restrictions, MULTI
+// queuing, then the call under the engine lock.
+func (env *Env) Execute(cl *Client, args [][]byte) {
+	e := env.Engine
+	e.Lock()
+	env.execute(cl, args)
+	// Replies move to the output queue before the lock is released: a client's Writer is only
+	// ever used under the engine lock, which is what lets publishers write to it directly.
+	_ = cl.W.Flush()
+	e.Unlock()
+}
+
+func (env *Env) execute(cl *Client, args [][]byte) {
+	cl.LastCmdAt = env.Engine.Now()
+	if len(args[0]) == 4 && strings.EqualFold(string(args[0]), "quit") {
+		cl.LastCmd = "quit"
+		cl.W.Simple("OK")
+		cl.CloseAfterReply = true
+		return
+	}
+	cmd, err := resolve(args)
+	if err != nil {
+		env.reject(cl, err)
+		return
+	}
+	cl.LastCmd = cmd.Name
+	if !cl.Authed && cmd.Flags&NoAuth == 0 {
+		env.rejectCmd(cl, cmd, ErrNoAuth)
+		return
+	}
+	if cl.subscribedRESP2() && cmd.Flags&PubSub == 0 {
+		env.rejectCmd(cl, cmd, errorf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.Name))
+		return
+	}
+	if cl.InMulti && cmd.Flags&TxControl == 0 {
+		cl.Queue = append(cl.Queue, cloneArgs(args))
+		cl.W.Simple("QUEUED")
+		return
+	}
+	env.call(cl, cmd, args)
+}
+
+// resolve finds the command (or subcommand) for args and checks its arity.
+func resolve(args [][]byte) (*Command, error) {
+	cmd := Lookup(args[0])
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if cmd.Subcommands != nil && len(args) >= 2 {
+		sub := cmd.Subcommands[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			return nil, errorf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0])))
+		}
+		cmd = sub
+	}
+	if !arityOK(cmd.Arity, len(args)) {
+		return nil, errorf("ERR wrong number of arguments for '%s' command", cmd.Name)
+	}
+	return cmd, nil
+}
+
+func unknownCommand(args [][]byte) error {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		n := min(len(a), 128-b.Len())
+		b.WriteByte('\'')
+		b.Write(a[:n])
+		b.WriteString("' ")
+	}
+	name := args[0]
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	return errorf("ERR unknown command '%s', with args beginning with: %s", name, b.String())
+}
+
+// call runs a resolved command and keeps its statistics.
+func (env *Env) call(cl *Client, cmd *Command, args [][]byte) {
+	start := time.Now()
+	c := Ctx{Env: env, Client: cl, E: env.Engine, W: cl.W, Args: args, Cmd: cmd}
+	err := cmd.Run(&c)
+	cmd.Calls++
+	cmd.Usec += uint64(time.Since(start).Microseconds())
+	env.Stats.Commands++
+	if err != nil {
+		cmd.FailedCalls++
+		env.replyError(cl, err)
+	}
+}
+
+// reject replies to a command refused before it ran (it makes a surrounding MULTI fail).
+func (env *Env) reject(cl *Client, err error) {
+	if cl.InMulti {
+		cl.MultiErr = true
+	}
+	env.replyError(cl, err)
+}
+
+func (env *Env) rejectCmd(cl *Client, cmd *Command, err error) {
+	cmd.RejectedCalls++
+	env.reject(cl, err)
+}
+
+func (env *Env) replyError(cl *Client, err error) {
+	text := replyText(err)
+	env.Stats.ErrorReplies++
+	code, _, _ := strings.Cut(text, " ")
+	env.Stats.ErrorCodes[code]++
+	cl.W.Error(text)
+}
+
+func cloneArgs(args [][]byte) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = bytes.Clone(a)
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+// Package server accepts client connections and runs each one's loop: read a command with the
+// RESP reader, execute it through the command layer, and move replies to the socket when no
+// pipelined command is waiting. It knows nothing of what commands do.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/concord-db/concord/internal/command"
+	"github.com/concord-db/concord/internal/resp"
+)
+
+// Server serves the RESP port of one member.
+type Server struct {
+	env       *command.Env
+	log       *slog.Logger
+	listeners []net.Listener
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// New returns a server for env.
+func New(env *command.Env, log *slog.Logger) *Server {
+	return &Server{env: env, log: log, conns: make(map[net.Conn]struct{})}
+}
+
+// Listen binds every address of the bind setting on port.
+func (s *Server) Listen(bind []string, port int) error {
+	if len(bind) == 0 {
+		bind = []string{"127.0.0.1"}
+	}
+	for _, addr := range bind {
+		optional := strings.HasPrefix(addr, "-") // Redis: "-::1" may fail silently
+		addr = strings.TrimPrefix(addr, "-")
+		if addr == "*" {
+			addr = "0.0.0.0"
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			s.Close()
+			return fmt.Errorf("server: listen on %s port %d: %w", addr, port, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 {
+		return fmt.Errorf("server: no address to listen on")
+	}
+	return nil
+}
+
+// Addr is the first listening address.
+func (s *Server) Addr() net.Addr { return s.listeners[0].Addr() }
+
+// Serve accepts connections until ctx is done or Close is called.
+func (s *Server) Serve(ctx context.Context) error {
+	go func() {
+		<-ctx.Done()
+		s.Close()
+	}()
+	var wg sync.WaitGroup
+	for _, ln := range s.listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.accept(ln)
+		}()
+	}
+	wg.Wait()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) accept(ln net.Listener) {
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Too many open files and the like: wait a little, as net/http does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed", "err", err, "retry_in", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			conn.Close()
+			return
+		}
+		s.conns[conn] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(conn)
+	}
+}
+
+// Close stops listening and closes every connection.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
+func (s *Server) serveConn(conn net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, conn)
+		s.mu.Unlock()
+		conn.Close()
+	}()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+		_ = tc.SetKeepAlive(true)
+	}
+	env := s.env
+	cl := command.NewClient(0)
+	cl.Addr = conn.RemoteAddr().String()
+	cl.LocalAddr = conn.LocalAddr().String()
+	cl.Kill = func() { conn.Close() }
+	env.Engine.Lock()
+	err := env.Connect(cl)
+	env.Engine.Unlock()
+	if err != nil {
+		_, _ = io.WriteString(conn, "-"+err.Error()+"\r\n")
+		return
+	}
+	defer func() {
+		cl.Out.StopPush()
+		env.Engine.Lock()
+		env.Disconnect(cl)
+		env.Engine.Unlock()
+	}()
+	counted := &countingReader{r: conn, n: &env.Stats.NetInput}
+	r := resp.NewReader(counted)
+	sock := &countingWriter{w: conn, n: &env.Stats.NetOutput}
+	for {
+		r.SetLimits(s.limits(cl))
+		if t := env.Config.Int("timeout"); t > 0 && cl.Subscriptions() == 0 {
+			_ = conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		} else {
+			_ = conn.SetReadDeadline(time.Time{})
+		}
+		args, err := r.ReadCommand()
+		if err != nil {
+			var perr *resp.ProtocolError
+			if errors.As(err, &perr) {
+				s.log.Debug("protocol error from client", "addr", cl.Addr, "err", perr.Error())
+				env.Engine.Lock()
+				cl.W.Error("ERR " + perr.Error())
+				_ = cl.W.Flush()
+				env.Engine.Unlock()
+				s.flush(cl, sock)
+			} else if errors.Is(err, resp.ErrQueryBufferLimit) {
+				s.log.Warn("closing client that reached max query buffer length", "addr", cl.Addr)
+			}
+			return
+		}
+		env.Execute(cl, args)
+		if cl.Out.Overrun {
+			s.log.Warn("closing client that reached its output buffer limit", "addr", cl.Addr)
+			return
+		}
+		if cl.Subscriptions() > 0 && !cl.Out.Pushing() {
+			s.startPusher(cl, conn, sock)
+		}
+		if cl.CloseAfterReply {
+			s.flush(cl, sock)
+			return
+		}
+		if r.Buffered() == 0 || cl.Out.Pending() > 64<<10 {
+			if err := s.flush(cl, sock); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// flush moves the client's queued output to the socket (or wakes its pusher).
+func (s *Server) flush(cl *command.Client, sock io.Writer) error {
+	if cl.Out.Pushing() {
+		cl.Out.Wake()
+		return nil
+	}
+	_, err := cl.Out.WriteTo(sock)
+	return err
+}
+
+// startPusher hands the socket side of a subscribed client to a goroutine of its own, so that
+// messages reach it while its connection loop waits for commands.
+func (s *Server) startPusher(cl *command.Client, conn net.Conn, sock io.Writer) {
+	cl.Out.Limit = pubsubHardLimit(s.env.Config.String("client-output-buffer-limit"))
+	wake, ok := cl.Out.StartPush()
+	if !ok {
+		return
+	}
+	go func() {
+		for range wake {
+			if _, err := cl.Out.WriteTo(sock); err != nil {
+				conn.Close()
+				return
+			}
+			if cl.Out.Overrun {
+				s.log.Warn("closing subscriber that reached its output buffer limit", "addr", cl.Addr)
+				conn.Close()
+				return
+			}
+		}
+	}()
+	cl.Out.Wake()
+}
+
+func (s *Server) limits(cl *command.Client) resp.Limits {
+	cfg := s.env.Config
+	return resp.Limits{
+		MaxBulkLen:      cfg.Int("proto-max-bulk-len"),
+		MaxQueryBuffer:  cfg.Int("client-query-buffer-limit"),
+		Unauthenticated: !cl.Authed,
+	}
+}
+
+// pubsubHardLimit reads the pubsub class's hard limit from client-output-buffer-limit
+// ("normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60").
+func pubsubHardLimit(setting string) int64 {
+	f := strings.Fields(setting)
+	for i := 0; i+1 < len(f); i += 4 {
+		if f[i] == "pubsub" {
+			n, _ := strconv.ParseInt(f[i+1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
