@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/concord-db/concord/internal/command"
@@ -25,6 +26,9 @@ type Server struct {
 	log       *slog.Logger
 	listeners []net.Listener
 
+	// settings read on every command, refreshed when the configuration changes
+	maxBulkLen, maxQueryBuffer, idleTimeout atomic.Int64
+
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
@@ -33,7 +37,22 @@ type Server struct {
 
 // New returns a server for env.
 func New(env *command.Env, log *slog.Logger) *Server {
-	return &Server{env: env, log: log, conns: make(map[net.Conn]struct{})}
+	s := &Server{env: env, log: log, conns: make(map[net.Conn]struct{})}
+	s.loadSettings()
+	env.Config.OnChange(func(name, _ string) {
+		switch name {
+		case "proto-max-bulk-len", "client-query-buffer-limit", "timeout":
+			s.loadSettings()
+		}
+	})
+	return s
+}
+
+func (s *Server) loadSettings() {
+	cfg := s.env.Config
+	s.maxBulkLen.Store(cfg.Int("proto-max-bulk-len"))
+	s.maxQueryBuffer.Store(cfg.Int("client-query-buffer-limit"))
+	s.idleTimeout.Store(cfg.Int("timeout"))
 }
 
 // Listen binds every address of the bind setting on port.
@@ -142,6 +161,10 @@ func (s *Server) serveConn(conn net.Conn) {
 		_ = tc.SetKeepAlive(true)
 	}
 	env := s.env
+	if s.protected(conn) {
+		_, _ = io.WriteString(conn, protectedModeError)
+		return
+	}
 	cl := command.NewClient(0)
 	cl.Addr = conn.RemoteAddr().String()
 	cl.LocalAddr = conn.LocalAddr().String()
@@ -162,12 +185,19 @@ func (s *Server) serveConn(conn net.Conn) {
 	counted := &countingReader{r: conn, n: &env.Stats.NetInput}
 	r := resp.NewReader(counted)
 	sock := &countingWriter{w: conn, n: &env.Stats.NetOutput}
+	var limits resp.Limits
+	deadline := false
 	for {
-		r.SetLimits(s.limits(cl))
-		if t := env.Config.Int("timeout"); t > 0 && cl.Subscriptions() == 0 {
+		if l := s.limits(cl); l != limits {
+			limits = l
+			r.SetLimits(l)
+		}
+		if t := s.idleTimeout.Load(); t > 0 && cl.Subscriptions() == 0 {
 			_ = conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
-		} else {
+			deadline = true
+		} else if deadline {
 			_ = conn.SetReadDeadline(time.Time{})
+			deadline = false
 		}
 		args, err := r.ReadCommand()
 		if err != nil {
@@ -239,10 +269,9 @@ func (s *Server) startPusher(cl *command.Client, conn net.Conn, sock io.Writer) 
 }
 
 func (s *Server) limits(cl *command.Client) resp.Limits {
-	cfg := s.env.Config
 	return resp.Limits{
-		MaxBulkLen:      cfg.Int("proto-max-bulk-len"),
-		MaxQueryBuffer:  cfg.Int("client-query-buffer-limit"),
+		MaxBulkLen:      s.maxBulkLen.Load(),
+		MaxQueryBuffer:  s.maxQueryBuffer.Load(),
 		Unauthenticated: !cl.Authed,
 	}
 }
@@ -259,3 +288,16 @@ func pubsubHardLimit(setting string) int64 {
 	}
 	return 0
 }
+
+// protected reports whether protected mode refuses conn: no password is set and the client is
+// not on the loopback interface (Redis 7.0's clientAcceptHandlerImpl).
+func (s *Server) protected(conn net.Conn) bool {
+	cfg := s.env.Config
+	if !cfg.Bool("protected-mode") || cfg.String("requirepass") != "" {
+		return false
+	}
+	addr, ok := conn.RemoteAddr().(*net.TCPAddr)
+	return ok && !addr.IP.IsLoopback()
+}
+
+const protectedModeError = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
