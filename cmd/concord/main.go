@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,20 +90,22 @@ func start(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// loadConfig reads --config FILE first, then applies every other flag on top of it.
+// loadConfig reads --config FILE, then applies every other flag on top of it as redis-server
+// does with its command-line options (as if they were lines appended to the file).
 func loadConfig(args []string) (*config.Config, error) {
 	cfg := config.Default()
-	type setting struct{ name, value string }
-	var flags []setting
+	var path string
+	var directives [][]string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "--") {
 			return nil, fmt.Errorf("concord: unexpected argument %q (flags look like --port 7000)", a)
 		}
 		name, value, hasValue := strings.Cut(a[2:], "=")
+		vals := []string{value}
 		if !hasValue {
 			// Like redis-server, a parameter takes every following word up to the next flag.
-			var vals []string
+			vals = nil
 			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
 				i++
 				vals = append(vals, args[i])
@@ -110,23 +113,31 @@ func loadConfig(args []string) (*config.Config, error) {
 			if len(vals) == 0 {
 				return nil, fmt.Errorf("concord: flag --%s needs a value", name)
 			}
-			value = strings.Join(vals, " ")
 		}
 		switch name {
 		case "config":
-			if err := cfg.LoadFile(value); err != nil {
-				return nil, err
+			if len(vals) != 1 {
+				return nil, fmt.Errorf("concord: --config takes one file")
 			}
+			path = vals[0]
 			continue
 		case "log-level":
 			name = "loglevel"
+		case "dir":
+			// A data directory that does not exist yet is created (Redis would refuse).
+			if err := os.MkdirAll(vals[0], 0o755); err != nil {
+				return nil, fmt.Errorf("concord: --dir %s: %w", vals[0], err)
+			}
 		}
-		flags = append(flags, setting{name, value})
+		directives = append(directives, append([]string{name}, vals...))
 	}
-	for _, f := range flags {
-		if err := cfg.Set(f.name, f.value); err != nil {
-			return nil, fmt.Errorf("concord: --%s %s: %w", f.name, f.value, err)
+	if err := cfg.Load(path, directives); err != nil {
+		var fe *config.FileError
+		if errors.As(err, &fe) && fe.Path == config.CommandLine && fe.Line >= 1 && fe.Line <= len(directives) {
+			d := directives[fe.Line-1]
+			return nil, fmt.Errorf("concord: --%s %s: %s", d[0], strings.Join(d[1:], " "), fe.Reason)
 		}
+		return nil, err
 	}
 	return cfg, nil
 }

@@ -59,25 +59,53 @@ type loadState struct {
 // the error is a *FileError naming the file and line. On success File
 // returns the file's absolute path and the OnChange callbacks run for the
 // parameters that changed.
-func (c *Config) LoadFile(path string) error {
+func (c *Config) LoadFile(path string) error { return c.Load(path, nil) }
+
+// CommandLine is the name errors give to directives passed by Load's extra argument.
+const CommandLine = "(command line)"
+
+// Load reads the file at path (none when path is "") and then the directives in extra, as
+// redis-server does with its command-line options: they are applied as if appended to the file,
+// so they may set everything a file may (immutable parameters included) and override it. The
+// load is all or nothing; an error in extra names CommandLine and the directive's position.
+func (c *Config) Load(path string, extra [][]string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.snap.Load()
 	st := &loadState{vals: append([]value(nil), old.vals...), seen: map[int]bool{},
 		directives: append([][]string(nil), old.directives...)}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return &FileError{Path: path, Reason: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return &FileError{Path: path, Reason: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
+		}
+		if err := st.loadString(path, string(data), 0); err != nil {
+			return err
+		}
 	}
-	if err := st.loadString(path, string(data), 0); err != nil {
-		return err
+	if len(extra) > 0 {
+		lines := make([]string, len(extra))
+		for i, args := range extra {
+			quoted := make([]string, len(args))
+			for j, a := range args {
+				quoted[j] = quoteArg(a)
+			}
+			lines[i] = strings.Join(quoted, " ")
+		}
+		if err := st.loadString(CommandLine, strings.Join(lines, "\n"), 0); err != nil {
+			return err
+		}
 	}
 	if err := st.sanityCheck(path); err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
+	file := old.file
+	if path != "" {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			abs = path
+		}
+		file = abs
 	}
 	var changed []int
 	for id := range st.vals {
@@ -85,8 +113,27 @@ func (c *Config) LoadFile(path string) error {
 			changed = append(changed, id)
 		}
 	}
-	c.commit(&snapshot{vals: st.vals, file: abs, directives: st.directives}, changed)
+	c.commit(&snapshot{vals: st.vals, file: file, directives: st.directives}, changed)
 	return nil
+}
+
+// quoteArg writes an argument so that SplitArgs reads it back unchanged.
+func quoteArg(a string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(a); i++ {
+		switch c := a[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // loadString is loadServerConfigFromString for one file's content.
