@@ -52,8 +52,12 @@ type Clock struct {
 func NewClock(src Source) *Clock { return &Clock{src: src} }
 
 // Now returns a fresh timestamp for a local event.
-func (c *Clock) Now() HLC {
-	phys := NewHLC(c.src.NowMillis(), 0)
+func (c *Clock) Now() HLC { return c.NowAt(c.src.NowMillis()) }
+
+// NowAt returns a fresh timestamp for a local event happening at physical time millis (read
+// from the Source by the caller).
+func (c *Clock) NowAt(millis int64) HLC {
+	phys := NewHLC(millis, 0)
 	if phys > c.last {
 		c.last = phys
 	} else {

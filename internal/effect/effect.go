@@ -75,3 +75,12 @@ type Op struct {
 	KeepTTL bool
 	Offsets []register.Total
 }
+
+// Clone returns a deep copy of the batch's structure (operations are copied; the byte slices
+// and totals they point to are immutable once emitted and are shared).
+func (e *Effect) Clone() *Effect {
+	c := *e
+	c.Ops = append([]Op(nil), e.Ops...)
+	c.Deps = e.Deps.Clone()
+	return &c
+}

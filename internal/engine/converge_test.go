@@ -25,7 +25,7 @@ func newMember(id clock.MemberID, keep bool) *member {
 	m.e = New(Config{Member: id, Databases: 2, Clock: src, KeepTombstones: keep})
 	m.e.AddSink(func(b *effect.Effect) {
 		if b.Origin == id {
-			m.log = append(m.log, b)
+			m.log = append(m.log, b.Clone())
 		}
 	})
 	return m

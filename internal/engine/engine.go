@@ -21,7 +21,8 @@ type Config struct {
 	KeepTombstones bool
 }
 
-// Sink receives every committed batch, local or remote, in apply order.
+// Sink receives every committed batch, local or remote, in apply order. It must not retain the
+// batch or its operations after it returns (the engine reuses them): it encodes what it needs.
 type Sink func(*effect.Effect)
 
 // Engine applies effects to a member's store.
@@ -37,6 +38,8 @@ type Engine struct {
 	deps clock.Vector // snapshot of vc shared by local batches; nil after a remote apply
 
 	batch *effect.Effect // the open local batch, nil when none
+	spare *effect.Effect // a committed batch kept for reuse (sinks never retain batches)
+	now   int64          // physical time read when the lock was taken (ms)
 
 	sinks []Sink
 	// Hooks set by the layer above (command): keys changed (WATCH), databases flushed, pub/sub
@@ -78,8 +81,12 @@ func New(cfg Config) *Engine {
 	return e
 }
 
-// Lock acquires the engine for one command or transaction.
-func (e *Engine) Lock() { e.mu.Lock() }
+// Lock acquires the engine for one command or transaction. The physical time is read once here
+// and used for every expiry decision and timestamp until Unlock, as Redis does per command.
+func (e *Engine) Lock() {
+	e.mu.Lock()
+	e.now = e.clock.PhysicalMillis()
+}
 
 // Unlock commits the open batch, if any, and releases the engine.
 func (e *Engine) Unlock() {
@@ -99,8 +106,11 @@ func (e *Engine) Store() *store.Store { return e.store }
 // Rand is the engine's random source (deterministic under a seed). Callers hold the lock.
 func (e *Engine) Rand() *rand.Rand { return e.rand }
 
-// Now is the physical time in ms used for expiry.
-func (e *Engine) Now() int64 { return e.clock.PhysicalMillis() }
+// Now is the physical time in ms used for expiry (read when the lock was taken).
+func (e *Engine) Now() int64 { return e.now }
+
+// Refresh re-reads the physical time (for long operations under one lock: DEBUG SLEEP).
+func (e *Engine) Refresh() { e.now = e.clock.PhysicalMillis() }
 
 // Seq is this member's latest sequence number.
 func (e *Engine) Seq() uint64 { return e.seq }
@@ -132,7 +142,24 @@ func (e *Engine) open() {
 	}
 	e.seq++
 	e.vc = e.vc.Set(e.member, e.seq)
-	e.batch = &effect.Effect{Origin: e.member, Seq: e.seq, HLC: e.clock.Now(), Deps: e.deps}
+	b := e.spare
+	if b == nil {
+		b = &effect.Effect{Ops: make([]effect.Op, 0, 1)}
+	}
+	e.spare = nil
+	b.Origin, b.Seq, b.HLC, b.Deps = e.member, e.seq, e.clock.NowAt(e.now), e.deps
+	e.batch = b
+}
+
+// recycle keeps a committed local batch for the next one.
+func (e *Engine) recycle(b *effect.Effect) {
+	clear(b.Ops) // drop references to values
+	b.Ops = b.Ops[:0]
+	if cap(b.Ops) > 64 {
+		b.Ops = nil
+	}
+	b.Deps = nil
+	e.spare = b
 }
 
 // Commit ends the open batch and hands it to the sinks. A batch without operations gives back
@@ -146,12 +173,14 @@ func (e *Engine) Commit() {
 	if len(b.Ops) == 0 {
 		e.seq--
 		e.vc = e.vc.Set(e.member, e.seq)
+		e.recycle(b)
 		return
 	}
 	e.Stats.LocalEffects++
 	for _, s := range e.sinks {
 		s(b)
 	}
+	e.recycle(b)
 }
 
 // ErrNotReady means a remote batch arrived before one it depends on.

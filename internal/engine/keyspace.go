@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"time"
-
 	"github.com/concord-db/concord/internal/crdt"
 	"github.com/concord-db/concord/internal/crdt/register"
 	"github.com/concord-db/concord/internal/effect"
@@ -23,21 +21,35 @@ func (e *Engine) Read(db int, key string) *store.Entry {
 
 // Lookup is Read without the hit/miss statistics (EXISTS, TYPE, writes that read first...).
 func (e *Engine) Lookup(db int, key string) *store.Entry {
+	ent := e.Peek(db, key)
+	if ent != nil {
+		e.Touch(ent)
+	}
+	return ent
+}
+
+// Peek is Lookup without updating the key's access time and frequency (Redis's
+// LOOKUP_NOTOUCH: TYPE, TTL, OBJECT...).
+func (e *Engine) Peek(db int, key string) *store.Entry {
 	ent := e.store.DB(db).Get(key)
 	if ent == nil || !ent.Live() {
 		return nil
 	}
-	if ent.ExpireAt != 0 && ent.ExpireAt <= e.Now() {
+	if e.Expired(ent) {
 		if _, owner := ent.Expiry.At(); owner == e.member {
 			e.expire(db, ent)
 		}
 		return nil
 	}
+	return ent
+}
+
+// Touch records an access to ent (OBJECT IDLETIME, OBJECT FREQ); local only.
+func (e *Engine) Touch(ent *store.Entry) {
 	ent.Access = e.Now()
 	if ent.Hits < 255 {
 		ent.Hits++
 	}
-	return ent
 }
 
 // LookupWrite returns the live, unexpired entry of key for a write command, or nil. An expired
@@ -47,16 +59,16 @@ func (e *Engine) LookupWrite(db int, key string) *store.Entry {
 	if ent == nil || !ent.Live() {
 		return nil
 	}
-	if ent.ExpireAt != 0 && ent.ExpireAt <= e.Now() {
+	if e.Expired(ent) {
 		e.expire(db, ent)
 		return nil
 	}
 	return ent
 }
 
-// Expired reports whether a live entry's TTL has passed.
+// Expired reports whether a live entry's TTL has passed (Redis: expired when now > when).
 func (e *Engine) Expired(ent *store.Entry) bool {
-	return ent.ExpireAt != 0 && ent.ExpireAt <= e.Now()
+	return ent.ExpireAt != 0 && e.Now() > ent.ExpireAt
 }
 
 func (e *Engine) expire(db int, ent *store.Entry) {
@@ -84,10 +96,10 @@ func Offsets(ent *store.Entry) []register.Total {
 
 // ActiveExpire runs one cycle of active expiry like Redis's: it samples keys with a TTL in each
 // database and deletes the expired ones this member owns, repeating while more than a quarter of
-// a sample was expired and the time budget lasts. The caller holds the lock.
-func (e *Engine) ActiveExpire(budget time.Duration) {
+// a sample was expired and the time budget (ms) lasts. The caller holds the lock.
+func (e *Engine) ActiveExpire(budgetMillis int64) {
 	const sample = 20
-	deadline := time.Now().Add(budget)
+	deadline := e.clock.PhysicalMillis() + budgetMillis
 	for i := range e.store.Len() {
 		db := e.store.DB(i)
 		for db.Expires() > 0 {
@@ -95,7 +107,7 @@ func (e *Engine) ActiveExpire(budget time.Duration) {
 			expired := 0
 			for range min(sample, db.Expires()) {
 				ent := db.RandomExpiring(e.rand)
-				if ent == nil || ent.ExpireAt > now {
+				if ent == nil || ent.ExpireAt >= now {
 					continue
 				}
 				if _, owner := ent.Expiry.At(); owner != e.member {
@@ -105,7 +117,8 @@ func (e *Engine) ActiveExpire(budget time.Duration) {
 				expired++
 			}
 			e.Commit() // one batch per cycle step keeps batches small
-			if expired <= sample/4 || time.Now().After(deadline) {
+			e.Refresh()
+			if expired <= sample/4 || e.now > deadline {
 				break
 			}
 		}
