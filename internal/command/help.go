@@ -11,7 +11,7 @@ func helpCommand(name string, lines []string) Handler {
 			c.W.Simple(l)
 		}
 		c.W.Simple("HELP")
-		c.W.Simple("    Print this help.")
+		c.W.Simple("    Prints this help.")
 		return nil
 	}
 }
