@@ -47,6 +47,9 @@ type Client struct {
 
 	// CloseAfterReply is set by QUIT and CLIENT KILL of oneself.
 	CloseAfterReply bool
+	ctx             Ctx  // reused by every command of this client
+	inCall          bool // ctx is in use (EXEC's queued commands get their own)
+
 	// Kill closes the connection from another goroutine (set by the server).
 	Kill   func()
 	killed atomic.Bool

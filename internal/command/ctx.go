@@ -25,8 +25,14 @@ type Ctx struct {
 // DB is the client's selected database.
 func (c *Ctx) DB() int { return c.Client.DB }
 
-// Key returns argument i as a key (a copy: arguments alias the read buffer).
-func (c *Ctx) Key(i int) string { return string(c.Args[i]) }
+// Key returns argument i as a key (a copy: arguments alias the read buffer). A key that
+// exists in the selected database reuses the stored name instead of allocating.
+func (c *Ctx) Key(i int) string {
+	if ent := c.E.Store().DB(c.Client.DB).Get(string(c.Args[i])); ent != nil {
+		return ent.Name
+	}
+	return string(c.Args[i])
+}
 
 // Value returns a copy of argument i, for storing.
 func (c *Ctx) Value(i int) []byte { return bytes.Clone(c.Args[i]) }
