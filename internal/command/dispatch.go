@@ -39,10 +39,17 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 	}
 	cmd, err := resolve(args)
 	if err != nil {
+		if cmd != nil {
+			cmd.RejectedCalls++
+		}
 		env.reject(cl, err)
 		return
 	}
 	cl.LastCmd = cmd.Name
+	if cmd.Flags&Protected != 0 && !allowProtected(env.Config.String("enable-debug-command"), cl) {
+		env.rejectCmd(cl, cmd, errDebugNotAllowed)
+		return
+	}
 	if !cl.Authed && cmd.Flags&NoAuth == 0 {
 		env.rejectCmd(cl, cmd, ErrNoAuth)
 		return
@@ -59,7 +66,8 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 	env.call(cl, cmd, args)
 }
 
-// resolve finds the command (or subcommand) for args and checks its arity.
+// resolve finds the command (or subcommand) for args and checks its arity; on an arity error
+// it returns the command too (for its rejected_calls).
 func resolve(args [][]byte) (*Command, error) {
 	cmd := Lookup(args[0])
 	if cmd == nil {
@@ -68,12 +76,12 @@ func resolve(args [][]byte) (*Command, error) {
 	if cmd.Subcommands != nil && len(args) >= 2 {
 		sub := cmd.Subcommands[strings.ToLower(string(args[1]))]
 		if sub == nil {
-			return nil, errorf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0])))
+			return nil, errorf("ERR unknown subcommand '%.128s'. Try %s HELP.", cBytes(args[1]), strings.ToUpper(string(args[0])))
 		}
 		cmd = sub
 	}
 	if !arityOK(cmd.Arity, len(args)) {
-		return nil, errorf("ERR wrong number of arguments for '%s' command", cmd.Name)
+		return cmd, errorf("ERR wrong number of arguments for '%s' command", cmd.Name)
 	}
 	return cmd, nil
 }
@@ -84,12 +92,13 @@ func unknownCommand(args [][]byte) error {
 		if b.Len() >= 128 {
 			break
 		}
+		a = cBytes(a)
 		n := min(len(a), 128-b.Len())
 		b.WriteByte('\'')
 		b.Write(a[:n])
 		b.WriteString("' ")
 	}
-	name := args[0]
+	name := cBytes(args[0])
 	if len(name) > 128 {
 		name = name[:128]
 	}
@@ -147,6 +156,14 @@ func (env *Env) replyError(cl *Client, err error) {
 	code, _, _ := strings.Cut(text, " ")
 	env.Stats.ErrorCodes[code]++
 	cl.W.Error(text)
+}
+
+// cBytes is what C's "%s" prints of b: everything before the first NUL byte.
+func cBytes(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 func cloneArgs(args [][]byte) [][]byte {

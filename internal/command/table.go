@@ -18,6 +18,7 @@ const (
 	TxControl                  // executed at once inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET)
 	NoLock                     // runs without the engine lock (must not touch the keyspace)
 	Fast
+	Protected // refused unless enable-debug-command allows it (DEBUG)
 )
 
 // Handler runs one command: it writes the reply or returns an error to be replied.
