@@ -38,6 +38,10 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 		return
 	}
 	cmd, err := resolve(args)
+	cl.LastCmd = ""
+	if cmd != nil {
+		cl.LastCmd = cmd.Name
+	}
 	if err != nil {
 		if cmd != nil {
 			cmd.RejectedCalls++
@@ -45,7 +49,6 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 		env.reject(cl, err)
 		return
 	}
-	cl.LastCmd = cmd.Name
 	if cmd.Flags&Protected != 0 && !allowProtected(env.Config.String("enable-debug-command"), cl) {
 		env.rejectCmd(cl, cmd, errDebugNotAllowed)
 		return
@@ -138,9 +141,16 @@ func (env *Env) call(cl *Client, cmd *Command, args [][]byte) {
 }
 
 // reject replies to a command refused before it ran (it makes a surrounding MULTI fail).
+// A refused EXEC discards the transaction and says why, as Redis's execCommandAbort does.
 func (env *Env) reject(cl *Client, err error) {
 	if cl.InMulti {
 		cl.MultiErr = true
+	}
+	if cl.LastCmd == "exec" {
+		cl.InMulti, cl.MultiErr, cl.Queue = false, false, nil
+		env.watch.unwatchAll(cl)
+		text := strings.TrimPrefix(replyText(err), "ERR ")
+		err = errorf("EXECABORT Transaction discarded because of: %s", text)
 	}
 	env.replyError(cl, err)
 }

@@ -182,9 +182,11 @@ func (s *Server) serveConn(conn net.Conn) {
 		env.Disconnect(cl)
 		env.Engine.Unlock()
 	}()
-	counted := &countingReader{r: conn, n: &env.Stats.NetInput}
-	r := resp.NewReader(counted)
 	sock := &countingWriter{w: conn, n: &env.Stats.NetOutput}
+	// Replies go out just before the reader has to wait for more input: then no complete
+	// command is left to execute, whatever partial command may already be buffered.
+	in := &countingReader{r: conn, n: &env.Stats.NetInput, before: func() error { return s.flush(cl, sock) }}
+	r := resp.NewReader(in)
 	var limits resp.Limits
 	deadline := false
 	for {
@@ -226,7 +228,7 @@ func (s *Server) serveConn(conn net.Conn) {
 			s.flush(cl, sock)
 			return
 		}
-		if r.Buffered() == 0 || cl.Out.Pending() > 64<<10 {
+		if cl.Out.Pending() > 64<<10 { // a long pipeline: don't let replies pile up
 			if err := s.flush(cl, sock); err != nil {
 				return
 			}
