@@ -21,6 +21,9 @@ func TestCompatBits(t *testing.T) {
 		} {
 			sub := sub
 			t.Run(sub.name, func(t *testing.T) {
+				if sub.name == "wrongtype" || sub.name == "other_types" {
+					needTargetCommands(t, p, otherTypeCommands...)
+				}
 				s := newStream(t, p, 1, proto)
 				s.keys = []string{"b1", "b2", "b3"}
 				for i := 0; i < n(sub.len); i++ {

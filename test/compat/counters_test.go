@@ -39,6 +39,9 @@ func TestCompatCounters(t *testing.T) {
 		} {
 			sub := sub
 			t.Run(sub.name, func(t *testing.T) {
+				if sub.name == "wrongtype" || sub.name == "other_types" {
+					needTargetCommands(t, p, otherTypeCommands...)
+				}
 				s := newStream(t, p, 1, proto)
 				s.keys = []string{"c1", "c2", "c3"}
 				for i := 0; i < n(sub.len); i++ {

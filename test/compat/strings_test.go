@@ -26,6 +26,9 @@ func TestCompatStrings(t *testing.T) {
 		} {
 			sub := sub
 			t.Run(sub.name, func(t *testing.T) {
+				if sub.name == "wrongtype" || sub.name == "other_types" {
+					needTargetCommands(t, p, otherTypeCommands...)
+				}
 				s := newStream(t, p, 1, proto)
 				s.keys = []string{"k1", "k2", "k3", "{k}1"}
 				for i := 0; i < n(sub.len); i++ {
