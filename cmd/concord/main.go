@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -61,7 +62,11 @@ func start(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	log := newLogger(cfg, stderr)
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	n, err := node.New(cfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -142,15 +147,41 @@ func loadConfig(args []string) (*config.Config, error) {
 	return cfg, nil
 }
 
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
-	switch cfg.String("loglevel") {
-	case "debug":
-		level = slog.LevelDebug
-	case "verbose":
-		level = slog.LevelDebug + 2
-	case "warning":
-		level = slog.LevelWarn
+// newLogger logs to the logfile setting (stderr when empty) at the loglevel setting, which
+// CONFIG SET changes at once.
+func newLogger(cfg *config.Config, stderr io.Writer) (*slog.Logger, error) {
+	w := stderr
+	if name := cfg.String("logfile"); name != "" {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(cfg.String("dir"), name)
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("concord: cannot open the log file: %w", err)
+		}
+		w = f
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	var level slog.LevelVar
+	level.Set(slogLevel(cfg.String("loglevel")))
+	cfg.OnChange(func(name, value string) {
+		if name == "loglevel" {
+			level.Set(slogLevel(value))
+		}
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: &level})), nil
+}
+
+// slogLevel maps Redis's log levels (debug, verbose, notice, warning, nothing) to slog's.
+func slogLevel(l string) slog.Level {
+	switch l {
+	case "debug":
+		return slog.LevelDebug
+	case "verbose":
+		return slog.LevelDebug + 2
+	case "warning":
+		return slog.LevelWarn
+	case "nothing":
+		return slog.LevelError + 100
+	}
+	return slog.LevelInfo
 }

@@ -11,6 +11,19 @@ import (
 // processCommand: QUIT, lookup, arity, authentication, subscribed-mode restrictions, MULTI
 // queuing, then the call under the engine lock.
 func (env *Env) Execute(cl *Client, args [][]byte) {
+	_ = env.ExecuteAll(cl, args, nil)
+}
+
+// maxBatch bounds how many pipelined commands run under one acquisition of the engine lock, so
+// that one client's long pipeline cannot hold others up for long.
+const maxBatch = 256
+
+// ExecuteAll runs args and then, under the same acquisition of the engine lock, the commands
+// next returns (the pipelined commands already buffered), until next returns nil, the batch is
+// full, or the client's state changed in a way that matters to how its input is read
+// (authentication, subscriptions, closing). Each command is still its own effect batch. The
+// error is next's (a protocol error), for the caller to reply to after these replies.
+func (env *Env) ExecuteAll(cl *Client, args [][]byte, next func() ([][]byte, error)) (err error) {
 	e := env.Engine
 	e.Lock()
 	defer func() {
@@ -26,7 +39,18 @@ func (env *Env) Execute(cl *Client, args [][]byte) {
 		_ = cl.W.Flush()
 		e.Unlock()
 	}()
-	env.execute(cl, args)
+	authed, subs := cl.Authed, cl.Subscriptions()
+	for n := 1; ; n++ {
+		env.execute(cl, args)
+		e.Commit()
+		if next == nil || n >= maxBatch || cl.CloseAfterReply || cl.Authed != authed ||
+			cl.Subscriptions() != subs || cl.W.Buffered() > 64<<10 {
+			return nil
+		}
+		if args, err = next(); err != nil || args == nil {
+			return err
+		}
+	}
 }
 
 func (env *Env) execute(cl *Client, args [][]byte) {

@@ -298,18 +298,20 @@ func TestTypedReads(t *testing.T) {
 func TestEffective(t *testing.T) {
 	for _, n := range []string{"bind", "port", "dir", "requirepass", "maxclients", "databases", "loglevel",
 		"logfile", "proto-max-bulk-len", "client-query-buffer-limit", "timeout", "hz", "member-id",
-		"member-name", "peer-port", "peer-secret", "peer", "repl-backlog-size", "PORT"} {
+		"member-name", "peer-port", "peer-secret", "peer", "protected-mode", "enable-debug-command",
+		"client-output-buffer-limit", "io-threads", "PORT"} {
 		if !Effective(n) {
 			t.Errorf("Effective(%s) = false", n)
 		}
 	}
-	for _, n := range []string{"activedefrag", "list-max-listpack-size", "list-max-ziplist-size", "nosuch"} {
+	for _, n := range []string{"activedefrag", "list-max-listpack-size", "list-max-ziplist-size",
+		"repl-backlog-size", "nosuch"} {
 		if Effective(n) {
 			t.Errorf("Effective(%s) = true", n)
 		}
 	}
 	ne := NoEffect()
-	if !sort.StringsAreSorted(ne) || len(ne)+18 != len(Params()) {
+	if !sort.StringsAreSorted(ne) || len(ne)+21 != len(Params()) {
 		t.Errorf("NoEffect: %d names, %d parameters", len(ne), len(Params()))
 	}
 	for _, n := range ne {

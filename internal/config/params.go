@@ -414,7 +414,7 @@ func concordParams() []*param {
 var effectiveParams = []string{
 	"bind", "port", "dir", "requirepass", "maxclients", "databases", "loglevel",
 	"logfile", "proto-max-bulk-len", "client-query-buffer-limit", "timeout", "hz",
-	"repl-backlog-size",
+	"protected-mode", "enable-debug-command", "client-output-buffer-limit", "io-threads",
 }
 
 func withStrOK(p *param, f func(string) string) *param { p.strOK = f; return p }

@@ -5,8 +5,11 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,11 +38,30 @@ func New(cfg *config.Config, log *slog.Logger) (*Node, error) {
 		Databases: int(cfg.Int("databases")),
 		Seed:      uint64(time.Now().UnixNano()),
 	})
+	// io-threads is how many threads run Go code at once (GOMAXPROCS). Redis's default of 1
+	// is also Concord's: on a small machine shared with its clients one thread is fastest, as
+	// for Redis; give more to serve many connections on many cores.
+	runtime.GOMAXPROCS(int(max(1, cfg.Int("io-threads"))))
 	env := command.NewEnv(e, cfg, log)
 	srv := server.New(env, log)
 	if err := srv.Listen(strings.Fields(cfg.String("bind")), int(cfg.Int("port"))); err != nil {
 		return nil, err
 	}
+	cfg.OnApply("port", func(v string) error {
+		port, _ := strconv.Atoi(v)
+		bind := strings.Fields(cfg.String("bind"))
+		if err := srv.Rebind(bind, port, bind, int(cfg.Int("port"))); err != nil {
+			return errors.New("Unable to listen on this port. Check server logs.")
+		}
+		return nil
+	})
+	cfg.OnApply("bind", func(v string) error {
+		port := int(cfg.Int("port"))
+		if err := srv.Rebind(strings.Fields(v), port, strings.Fields(cfg.String("bind")), port); err != nil {
+			return errors.New("Failed to bind to specified addresses.")
+		}
+		return nil
+	})
 	n := &Node{Config: cfg, Engine: e, Env: env, Server: srv, log: log}
 	return n, nil
 }

@@ -131,6 +131,24 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	}
 }
 
+// TryReadCommand returns the next command if it is complete in the buffer, and nil without
+// reading from the underlying reader otherwise (the server executes a pipeline's buffered
+// commands in one go). The same aliasing rule as ReadCommand applies.
+func (r *Reader) TryReadCommand() ([][]byte, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.kind == 0 {
+		r.release()
+	}
+	args, _, err := r.parse()
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	return args, nil
+}
+
 // release rewinds an empty buffer and drops a large one once the command
 // that needed it is done.
 func (r *Reader) release() {

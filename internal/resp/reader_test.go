@@ -563,3 +563,29 @@ func TestSplitInlineStopsAtNUL(t *testing.T) {
 		t.Errorf("splitInline(%q) = %v, %v", line, offs, ok)
 	}
 }
+
+func TestTryReadCommandNeverBlocks(t *testing.T) {
+	in := "*1\r\n$4\r\nPING\r\nECHO a\r\n*2\r\n$4\r\nECHO\r\n$5\r\nhel"
+	r := NewReader(strings.NewReader(in))
+	args, err := r.ReadCommand()
+	if err != nil || string(args[0]) != "PING" {
+		t.Fatalf("first: %q %v", args, err)
+	}
+	args, err = r.TryReadCommand()
+	if err != nil || len(args) != 2 || string(args[1]) != "a" {
+		t.Fatalf("buffered inline: %q %v", args, err)
+	}
+	args, err = r.TryReadCommand()
+	if err != nil || args != nil {
+		t.Fatalf("partial command must not be returned: %q %v", args, err)
+	}
+	// the partial command completes on a blocking read
+	r2 := NewReader(io.MultiReader(strings.NewReader("*2\r\n$4\r\nECHO\r\n$5\r\nhel"), strings.NewReader("lo\r\n")))
+	if args, _ := r2.TryReadCommand(); args != nil {
+		t.Fatal("nothing is buffered before the first read")
+	}
+	args, err = r2.ReadCommand()
+	if err != nil || string(args[1]) != "hello" {
+		t.Fatalf("completed: %q %v", args, err)
+	}
+}

@@ -29,15 +29,18 @@ type Server struct {
 	// settings read on every command, refreshed when the configuration changes
 	maxBulkLen, maxQueryBuffer, idleTimeout atomic.Int64
 
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	closed   bool
+	serving  bool
+	done     chan struct{} // closed by Close
+	acceptWG sync.WaitGroup
+	wg       sync.WaitGroup // connections
 }
 
 // New returns a server for env.
 func New(env *command.Env, log *slog.Logger) *Server {
-	s := &Server{env: env, log: log, conns: make(map[net.Conn]struct{})}
+	s := &Server{env: env, log: log, conns: make(map[net.Conn]struct{}), done: make(chan struct{})}
 	s.loadSettings()
 	env.Config.OnChange(func(name, _ string) {
 		switch name {
@@ -57,49 +60,115 @@ func (s *Server) loadSettings() {
 
 // Listen binds every address of the bind setting on port.
 func (s *Server) Listen(bind []string, port int) error {
+	lns, err := listen(bind, port)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.listeners = lns
+	s.mu.Unlock()
+	return nil
+}
+
+func listen(bind []string, port int) ([]net.Listener, error) {
 	if len(bind) == 0 {
 		bind = []string{"127.0.0.1"}
 	}
+	var lns []net.Listener
 	for _, addr := range bind {
 		optional := strings.HasPrefix(addr, "-") // Redis: "-::1" may fail silently
 		addr = strings.TrimPrefix(addr, "-")
-		if addr == "*" {
+		switch addr {
+		case "*":
 			addr = "0.0.0.0"
+		case "::*":
+			addr = "::"
 		}
 		ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
 		if err != nil {
 			if optional {
 				continue
 			}
-			s.Close()
-			return fmt.Errorf("server: listen on %s port %d: %w", addr, port, err)
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, fmt.Errorf("server: listen on %s port %d: %w", addr, port, err)
 		}
-		s.listeners = append(s.listeners, ln)
+		lns = append(lns, ln)
 	}
-	if len(s.listeners) == 0 {
-		return fmt.Errorf("server: no address to listen on")
+	if len(lns) == 0 {
+		return nil, fmt.Errorf("server: no address to listen on")
 	}
+	return lns, nil
+}
+
+// Rebind moves the server to new addresses (CONFIG SET bind/port). The old listeners are
+// closed first, since the new ones may use the same port; if binding fails they are restored.
+func (s *Server) Rebind(bind []string, port int, oldBind []string, oldPort int) error {
+	s.mu.Lock()
+	old := s.listeners
+	s.listeners = nil
+	s.mu.Unlock()
+	for _, ln := range old {
+		ln.Close()
+	}
+	lns, err := listen(bind, port)
+	if err != nil {
+		s.log.Warn("cannot listen on the new address", "bind", bind, "port", port, "err", err)
+		lns, err2 := listen(oldBind, oldPort)
+		if err2 != nil {
+			s.log.Error("cannot listen on the old address again", "err", err2)
+		}
+		s.startAccepting(lns)
+		return err
+	}
+	s.startAccepting(lns)
+	s.log.Info("listening on a new address", "bind", bind, "port", port)
 	return nil
 }
 
-// Addr is the first listening address.
-func (s *Server) Addr() net.Addr { return s.listeners[0].Addr() }
-
-// Serve accepts connections until ctx is done or Close is called.
-func (s *Server) Serve(ctx context.Context) error {
-	go func() {
-		<-ctx.Done()
-		s.Close()
-	}()
-	var wg sync.WaitGroup
-	for _, ln := range s.listeners {
-		wg.Add(1)
+func (s *Server) startAccepting(lns []net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return
+	}
+	s.listeners = lns
+	if !s.serving {
+		return
+	}
+	for _, ln := range lns {
+		s.acceptWG.Add(1)
 		go func() {
-			defer wg.Done()
+			defer s.acceptWG.Done()
 			s.accept(ln)
 		}()
 	}
-	wg.Wait()
+}
+
+// Addr is the first listening address.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listeners[0].Addr()
+}
+
+// Serve accepts connections until ctx is done or Close is called.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	s.serving = true
+	lns := s.listeners
+	s.mu.Unlock()
+	s.startAccepting(lns)
+	select {
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	s.Close()
+	s.acceptWG.Wait()
 	s.wg.Wait()
 	return nil
 }
@@ -140,6 +209,7 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	close(s.done)
 	for _, ln := range s.listeners {
 		ln.Close()
 	}
@@ -202,6 +272,9 @@ func (s *Server) serveConn(conn net.Conn) {
 			deadline = false
 		}
 		args, err := r.ReadCommand()
+		if err == nil {
+			err = env.ExecuteAll(cl, args, r.TryReadCommand)
+		}
 		if err != nil {
 			var perr *resp.ProtocolError
 			if errors.As(err, &perr) {
@@ -216,7 +289,6 @@ func (s *Server) serveConn(conn net.Conn) {
 			}
 			return
 		}
-		env.Execute(cl, args)
 		if cl.Out.Overrun {
 			s.log.Warn("closing client that reached its output buffer limit", "addr", cl.Addr)
 			return
