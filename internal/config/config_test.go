@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -473,5 +474,22 @@ func BenchmarkGetPattern(b *testing.B) {
 	c := Default()
 	for i := 0; i < b.N; i++ {
 		_ = c.Get("*max*")
+	}
+}
+
+// The README promises a list of the parameters that have no effect; it must be this one.
+func TestReadmeListsNoEffectParameters(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	const begin, end = "<!-- no-effect-parameters: kept equal to config.NoEffect() by a test -->\n", "\n<!-- /no-effect-parameters -->"
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatal("README.md has no no-effect-parameters section")
+	}
+	if got, want := text[i+len(begin):j], strings.Join(NoEffect(), ", "); got != want {
+		t.Fatalf("README.md lists:\n%s\nNoEffect():\n%s", got, want)
 	}
 }
