@@ -10,7 +10,9 @@ import (
 
 // COMMAND and its subcommands. The metadata is Redis 7.0's (internal/commandspec), restricted to
 // the commands Concord has: the registered ones (with, for a container, only its registered
-// subcommands) and QUIT, which the dispatcher handles itself.
+// subcommands) and QUIT, which the dispatcher handles itself. A command Redis 7.0 does not have
+// (CLIENT NO-TOUCH, from Redis 7.2) runs but is not described: COMMAND, COUNT, LIST, INFO and
+// DOCS show what a Redis 7.0 server with fewer commands would show.
 
 func init() {
 	define(&Command{Name: "command", Arity: -1, Run: commandAllCommand, Subcommands: subcommands("command",
@@ -19,6 +21,7 @@ func init() {
 		&Command{Name: "docs", Arity: -2, Run: commandDocsCommand},
 		&Command{Name: "list", Arity: -2, Run: commandListCommand},
 		&Command{Name: "getkeys", Arity: -4, Run: commandGetkeysCommand},
+		&Command{Name: "getkeysandflags", Arity: -4, Run: commandGetkeysandflagsCommand},
 		&Command{Name: "help", Arity: 2, Run: helpCommand("COMMAND", commandHelp)},
 	)})
 }
@@ -82,11 +85,35 @@ func findCommand(name string) *Command {
 	return cmd.Subcommands[sub]
 }
 
-// spec returns Redis's metadata for cmd, with only the subcommands Concord registers, or nil if
-// Redis has no such command.
+// described reports whether the COMMAND views describe cmd: whether Redis 7.0 has it.
+func described(cmd *Command) bool {
+	return commandspec.Lookup(cmd.Name) != nil
+}
+
+// describedCommands returns the top-level commands the COMMAND views describe, sorted by name.
+func describedCommands() []*Command {
+	var out []*Command
+	for _, cmd := range topCommands() {
+		if described(cmd) {
+			out = append(out, cmd)
+		}
+	}
+	return out
+}
+
+// findDescribed is findCommand for COMMAND INFO and DOCS: nil for a command they do not describe.
+func findDescribed(name string) *Command {
+	if cmd := findCommand(name); cmd != nil && described(cmd) {
+		return cmd
+	}
+	return nil
+}
+
+// spec returns Redis's metadata for a described command, with only the subcommands Concord
+// registers.
 func spec(cmd *Command) *commandspec.Command {
 	sp := commandspec.Lookup(cmd.Name)
-	if sp == nil || len(sp.Subcommands) == 0 {
+	if len(sp.Subcommands) == 0 {
 		return sp
 	}
 	cp := *sp
@@ -99,70 +126,17 @@ func spec(cmd *Command) *commandspec.Command {
 	return &cp
 }
 
-// writeInfo writes cmd's COMMAND INFO entry; a command unknown to Redis gets one built from the
-// table.
-func writeInfo(c *Ctx, cmd *Command) {
-	if sp := spec(cmd); sp != nil {
-		sp.WriteInfo(c.W)
-		return
-	}
-	c.W.ArrayLen(10)
-	c.W.BulkString(cmd.Name)
-	c.W.Int(int64(cmd.Arity))
-	flags := infoFlags(cmd.Flags)
-	c.W.SetLen(len(flags))
-	for _, f := range flags {
-		c.W.Simple(f)
-	}
-	c.W.Int(0)
-	c.W.Int(0)
-	c.W.Int(0)
-	c.W.SetLen(0)
-	c.W.SetLen(0)
-	c.W.ArrayLen(0)
-	subs := sortedSubcommands(cmd)
-	c.W.ArrayLen(len(subs))
-	for _, s := range subs {
-		writeInfo(c, s)
-	}
-}
-
-// infoFlags names the table's flags as COMMAND INFO does.
-func infoFlags(f Flag) []string {
-	var out []string
-	for _, x := range []struct {
-		f    Flag
-		name string
-	}{{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {PubSub, "pubsub"}, {Fast, "fast"}, {NoAuth, "no_auth"}} {
-		if f&x.f != 0 {
-			out = append(out, x.name)
-		}
-	}
-	return out
-}
-
-// writeDocs writes cmd's COMMAND DOCS value.
-func writeDocs(c *Ctx, cmd *Command) {
-	if sp := spec(cmd); sp != nil {
-		sp.WriteDocs(c.W)
-		return
-	}
-	c.W.MapLen(1)
-	c.W.BulkString("group")
-	c.W.BulkString("server")
-}
-
 func commandAllCommand(c *Ctx) error {
-	cmds := topCommands()
+	cmds := describedCommands()
 	c.W.ArrayLen(len(cmds))
 	for _, cmd := range cmds {
-		writeInfo(c, cmd)
+		spec(cmd).WriteInfo(c.W)
 	}
 	return nil
 }
 
 func commandCountCommand(c *Ctx) error {
-	c.W.Int(int64(len(topCommands())))
+	c.W.Int(int64(len(describedCommands())))
 	return nil
 }
 
@@ -172,8 +146,8 @@ func commandInfoCommand(c *Ctx) error {
 	}
 	c.W.ArrayLen(len(c.Args) - 2)
 	for _, name := range c.Args[2:] {
-		if cmd := findCommand(string(name)); cmd != nil {
-			writeInfo(c, cmd)
+		if cmd := findDescribed(string(name)); cmd != nil {
+			spec(cmd).WriteInfo(c.W)
 		} else {
 			c.W.Null()
 		}
@@ -184,10 +158,10 @@ func commandInfoCommand(c *Ctx) error {
 func commandDocsCommand(c *Ctx) error {
 	var cmds []*Command
 	if len(c.Args) == 2 {
-		cmds = topCommands()
+		cmds = describedCommands()
 	} else {
 		for _, name := range c.Args[2:] {
-			if cmd := findCommand(string(name)); cmd != nil {
+			if cmd := findDescribed(string(name)); cmd != nil {
 				cmds = append(cmds, cmd)
 			}
 		}
@@ -195,12 +169,12 @@ func commandDocsCommand(c *Ctx) error {
 	c.W.MapLen(len(cmds))
 	for _, cmd := range cmds {
 		c.W.BulkString(cmd.Name)
-		writeDocs(c, cmd)
+		spec(cmd).WriteDocs(c.W)
 	}
 	return nil
 }
 
-// commandListCommand lists every command and subcommand (as Redis 7.0 does), optionally
+// commandListCommand lists every described command and subcommand (as Redis 7.0 does), optionally
 // filtered by ACL category or name pattern (FILTERBY MODULE: Concord has no modules).
 func commandListCommand(c *Ctx) error {
 	var filter func(cmd *Command) bool
@@ -233,12 +207,12 @@ func commandListCommand(c *Ctx) error {
 		i += 2
 	}
 	var names []string
-	for _, cmd := range topCommands() {
+	for _, cmd := range describedCommands() {
 		if filter == nil || filter(cmd) {
 			names = append(names, cmd.Name)
 		}
 		for _, sub := range sortedSubcommands(cmd) {
-			if filter == nil || filter(sub) {
+			if described(sub) && (filter == nil || filter(sub)) {
 				names = append(names, sub.Name)
 			}
 		}
@@ -250,8 +224,13 @@ func commandListCommand(c *Ctx) error {
 	return nil
 }
 
-// commandGetkeysCommand is Redis's getKeysSubcommand, for the commands Concord has.
-func commandGetkeysCommand(c *Ctx) error {
+func commandGetkeysCommand(c *Ctx) error         { return getKeysSubcommand(c, false) }
+func commandGetkeysandflagsCommand(c *Ctx) error { return getKeysSubcommand(c, true) }
+
+// getKeysSubcommand is Redis's getKeysSubcommandImpl, for the commands Concord has: COMMAND
+// GETKEYS replies with the keys, COMMAND GETKEYSANDFLAGS (withFlags) with [key, flags] pairs, the
+// flags being a set of simple strings.
+func getKeysSubcommand(c *Ctx, withFlags bool) error {
 	line := c.Args[2:]
 	cmd := Lookup(line[0])
 	if cmd == nil && strings.EqualFold(string(line[0]), "quit") {
@@ -267,13 +246,22 @@ func commandGetkeysCommand(c *Ctx) error {
 	if top == nil {
 		return Error(commandspec.ErrNoKeyArguments.Error())
 	}
-	keys, err := top.KeyIndexes(line)
+	keys, err := top.KeysAndFlags(line)
 	if err != nil {
 		return Error(err.Error())
 	}
 	c.W.ArrayLen(len(keys))
 	for _, k := range keys {
-		c.W.Bulk(line[k])
+		if !withFlags {
+			c.W.Bulk(line[k.Index])
+			continue
+		}
+		c.W.ArrayLen(2)
+		c.W.Bulk(line[k.Index])
+		c.W.SetLen(len(k.Flags))
+		for _, f := range k.Flags {
+			c.W.Simple(f)
+		}
 	}
 	return nil
 }

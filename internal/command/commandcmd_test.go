@@ -48,7 +48,7 @@ func TestCommandInfoDocs(t *testing.T) {
 	s := newSCEnv(t)
 	cl := s.client("")
 	s.run(cl, []scStep{
-		sc(scInt(int64(len(Commands())+1)), "COMMAND", "COUNT"), // + QUIT
+		sc(scInt(int64(len(describedCommands()))), "COMMAND", "COUNT"),
 		sc(scArity("command|count"), "COMMAND", "COUNT", "x"),
 		sc(scArr(scInfoGet), "COMMAND", "INFO", "get"),
 		sc(scArr(scInfoGet, scNull2), "COMMAND", "INFO", "GET", "nosuch"),
@@ -73,7 +73,7 @@ func TestCommandInfoDocs(t *testing.T) {
 	if all != s.do(cl, "COMMAND", "INFO") {
 		t.Error("COMMAND and COMMAND INFO differ")
 	}
-	if !strings.HasPrefix(all, "*"+Itoa(int64(len(Commands())+1))+"\r\n") || !strings.Contains(all, "\r\n$4\r\nquit\r\n:-1\r\n") {
+	if !strings.HasPrefix(all, "*"+Itoa(int64(len(describedCommands())))+"\r\n") || !strings.Contains(all, "\r\n$4\r\nquit\r\n:-1\r\n") {
 		t.Errorf("COMMAND: %.200q", all)
 	}
 	info := s.do(cl, "COMMAND", "INFO", "client")
@@ -91,8 +91,25 @@ func TestCommandInfoDocs(t *testing.T) {
 		}
 	}
 	docs := s.do(cl, "COMMAND", "DOCS")
-	if !strings.HasPrefix(docs, "*"+Itoa(2*int64(len(Commands())+1))+"\r\n") || !strings.Contains(docs, "$9\r\nclient|id\r\n") {
+	if !strings.HasPrefix(docs, "*"+Itoa(2*int64(len(describedCommands())))+"\r\n") || !strings.Contains(docs, "$9\r\nclient|id\r\n") {
 		t.Errorf("COMMAND DOCS: %.200q", docs)
+	}
+
+	// QUIT is described although the dispatcher runs it; CLIENT NO-TOUCH (Redis 7.2's) runs but
+	// is not described, as in Redis 7.0.
+	if len(describedCommands()) != len(Commands())+1 {
+		t.Errorf("%d commands described, %d registered + QUIT", len(describedCommands()), len(Commands()))
+	}
+	if findCommand("client|no-touch") != nil {
+		s.run(cl, []scStep{
+			sc(scArr(scNull2), "COMMAND", "INFO", "client|no-touch"),
+			sc("*0\r\n", "COMMAND", "DOCS", "client|no-touch"),
+			sc("*0\r\n", "COMMAND", "LIST", "FILTERBY", "PATTERN", "client|no-touch"),
+			sc(scErr("ERR Invalid command specified"), "COMMAND", "GETKEYS", "client", "no-touch", "on"),
+		})
+		if strings.Contains(all, "no-touch") || strings.Contains(docs, "no-touch") {
+			t.Error("COMMAND or COMMAND DOCS describes client|no-touch")
+		}
 	}
 }
 
@@ -110,16 +127,23 @@ func TestCommandList(t *testing.T) {
 	}
 	all := list()
 	n := 0
-	for _, c := range topCommands() {
-		n += 1 + len(c.Subcommands)
+	for _, c := range describedCommands() {
+		n++
+		for _, sub := range c.Subcommands {
+			if described(sub) {
+				n++
+			}
+		}
 	}
 	if len(all) != n || !slices.Contains(all, "quit") || !slices.Contains(all, "client|list") || !slices.Contains(all, "client") {
 		t.Errorf("COMMAND LIST: %d names, want %d: %v", len(all), n, all)
 	}
 	clients := list("FILTERBY", "PATTERN", "client*")
 	want := []string{"client"}
-	for name := range table["client"].Subcommands {
-		want = append(want, "client|"+name)
+	for name, sub := range table["client"].Subcommands {
+		if described(sub) {
+			want = append(want, "client|"+name)
+		}
 	}
 	sort.Strings(want)
 	if !slices.Equal(clients, want) {
@@ -159,6 +183,48 @@ func TestCommandGetkeys(t *testing.T) {
 		sc(scErr("ERR The command has no key arguments"), "COMMAND", "GETKEYS", "ping", "x"),
 		sc(scErr("ERR Invalid command specified"), "COMMAND", "GETKEYS", "client", "nosuch"),
 		sc(scArr(scBulk("k")), "COMMAND", "GETKEYS", "object", "encoding", "k"),
+	})
+}
+
+// Replies captured from redis-server 7.0.15.
+const (
+	scKeysFlagsSet     = "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n"
+	scKeysFlagsSet3    = "*1\r\n*2\r\n$1\r\nk\r\n~2\r\n+OW\r\n+update\r\n"
+	scKeysFlagsSetGet  = "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n"
+	scKeysFlagsSetGet3 = "*1\r\n*2\r\n$1\r\nk\r\n~3\r\n+RW\r\n+access\r\n+update\r\n"
+	scKeysFlagsMset    = "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+	scKeysFlagsCopy    = "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+	scKeysFlagsCopy3   = "*2\r\n*2\r\n$1\r\na\r\n~2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n~2\r\n+OW\r\n+update\r\n"
+	scKeysFlagsObject  = "*1\r\n*2\r\n$1\r\nk\r\n*1\r\n+RO\r\n"
+	scKeysFlagsObject3 = "*1\r\n*2\r\n$1\r\nk\r\n~1\r\n+RO\r\n"
+	scKeysFlagsBitRO   = "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n"
+	scKeysFlagsBitRW   = "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n"
+)
+
+func TestCommandGetkeysandflags(t *testing.T) {
+	s := newSCEnv(t)
+	cl := s.client("")
+	s.run(cl, []scStep{
+		sc(scArity("command|getkeysandflags"), "COMMAND", "GETKEYSANDFLAGS"),
+		sc(scArity("command|getkeysandflags"), "COMMAND", "GETKEYSANDFLAGS", "get"),
+		sc(scErr("ERR Invalid command specified"), "COMMAND", "GETKEYSANDFLAGS", "nosuch", "a"),
+		sc(scErr("ERR Invalid number of arguments specified for command"), "COMMAND", "GETKEYSANDFLAGS", "get", "a", "b"),
+		sc(scErr("ERR The command has no key arguments"), "COMMAND", "GETKEYSANDFLAGS", "ping", "x"),
+		sc(scErr("ERR The command has no key arguments"), "COMMAND", "GETKEYSANDFLAGS", "client", "id"),
+		sc(scErr("ERR Invalid command specified"), "COMMAND", "GETKEYSANDFLAGS", "client", "nosuch"),
+		sc(scKeysFlagsSet, "COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"),
+		sc(scKeysFlagsSetGet, "COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "EX", "1", "get"),
+		sc(scKeysFlagsMset, "COMMAND", "GETKEYSANDFLAGS", "MSET", "a", "1", "b", "2"),
+		sc(scKeysFlagsCopy, "COMMAND", "GETKEYSANDFLAGS", "COPY", "a", "b"),
+		sc(scKeysFlagsObject, "COMMAND", "GETKEYSANDFLAGS", "OBJECT", "ENCODING", "k"),
+		sc(scKeysFlagsBitRO, "COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "k", "GET", "u8", "0"),
+		sc(scKeysFlagsBitRW, "COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "k", "GET", "u8", "0", "INCRBY", "u8", "0", "1"),
+		sc(scHello(cl.ID, 3), "HELLO", "3"),
+		sc(scKeysFlagsSet3, "COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"),
+		sc(scKeysFlagsSetGet3, "COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v", "GET"),
+		sc(scKeysFlagsCopy3, "COMMAND", "GETKEYSANDFLAGS", "COPY", "a", "b"),
+		sc(scKeysFlagsObject3, "COMMAND", "GETKEYSANDFLAGS", "OBJECT", "ENCODING", "k"),
+		sc(scErr("ERR The command has no key arguments"), "COMMAND", "GETKEYSANDFLAGS", "ping", "x"),
 	})
 }
 

@@ -45,7 +45,7 @@ type Command struct {
 	Group       string     // documentation group: "string", "server", ...
 	Docs        Docs       // everything else COMMAND DOCS returns
 
-	// For KeyIndexes, set at load.
+	// For KeyIndexes and KeysAndFlags, set at load.
 	getKeys         getKeysProc // Redis's native key extraction (getkeys_proc), if any
 	hasKeys         bool        // doesCommandHaveKeys()
 	hasKeySpec      bool        // some key spec is not not_key

@@ -13,6 +13,13 @@ var (
 	ErrInvalidArguments = errors.New("ERR Invalid arguments specified for command")
 )
 
+// KeyRef is a key argument of a command line, as COMMAND GETKEYSANDFLAGS
+// reports it: its position in the line and how the command uses the key.
+type KeyRef struct {
+	Index int      // position in the command line, args[0] being the command name
+	Flags []string // key spec flags in Redis's order: "RW", "access", ...; may be empty; shared: do not modify
+}
+
 // KeyIndexes returns the positions in args of the key arguments of a
 // command line, as COMMAND GETKEYS computes them in Redis 7.0. args is the
 // whole command line, args[0] being the command name, and the positions
@@ -29,6 +36,27 @@ var (
 // command's own key extraction (SORT ... STORE, MIGRATE ... KEYS, SET, ...)
 // when a spec is incomplete, unusable or has variable flags.
 func (c *Command) KeyIndexes(args [][]byte) ([]int, error) {
+	refs, err := c.KeysAndFlags(args)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]int, len(refs))
+	for i, r := range refs {
+		keys[i] = r.Index
+	}
+	return keys, nil
+}
+
+// KeysAndFlags is KeyIndexes with the flags of every key, as COMMAND
+// GETKEYSANDFLAGS computes them in Redis 7.0: a key found through a key spec
+// has that spec's flags; a key found by the command's own extraction has
+// the flags Redis's getkeys function gives it (SET: "OW update", or "RW
+// access update" with GET; BITFIELD: "RO access" when it only GETs; SORT:
+// "RO access" and "OW update" for STORE; MIGRATE: "RW access delete"; and
+// none for the commands whose key specs are complete: ZUNIONSTORE, EVAL,
+// GEORADIUS, XREAD ... when their specs cannot be applied). The errors are
+// those of KeyIndexes.
+func (c *Command) KeysAndFlags(args [][]byte) ([]KeyRef, error) {
 	cmd := c
 	if len(c.Subcommands) > 0 && len(args) >= 2 {
 		if cmd = c.subcommand(args[1]); cmd == nil {
@@ -45,7 +73,7 @@ func (c *Command) KeyIndexes(args [][]byte) ([]int, error) {
 	keys := cmd.keys(args)
 	if len(keys) == 0 {
 		if cmd.noMandatoryKeys {
-			return []int{}, nil
+			return []KeyRef{}, nil
 		}
 		return nil, ErrInvalidArguments
 	}
@@ -106,7 +134,7 @@ func (c *Command) prepareKeys() {
 
 // keys is getKeysFromCommandWithSpecs(): the key specs if they are
 // reliable, else the command's own extraction.
-func (c *Command) keys(args [][]byte) []int {
+func (c *Command) keys(args [][]byte) []KeyRef {
 	if c.hasKeySpec && !c.varFlags {
 		if keys, ok := c.keysFromSpecs(args); ok {
 			return keys
@@ -120,7 +148,7 @@ func (c *Command) keys(args [][]byte) []int {
 
 // keysFromSpecs is getKeysUsingKeySpecs(); ok is false where Redis goes to
 // invalid_spec.
-func (c *Command) keysFromSpecs(args [][]byte) (keys []int, ok bool) {
+func (c *Command) keysFromSpecs(args [][]byte) (keys []KeyRef, ok bool) {
 	argc := len(args)
 	for i := range c.KeySpecs {
 		ks := &c.KeySpecs[i]
@@ -191,7 +219,7 @@ func (c *Command) keysFromSpecs(args [][]byte) (keys []int, ok bool) {
 			return nil, false
 		}
 		for j := first; j <= last; j += step {
-			keys = append(keys, j)
+			keys = append(keys, KeyRef{Index: j, Flags: ks.Flags})
 		}
 		if ks.flags&ksIncomplete != 0 {
 			return nil, false
@@ -204,13 +232,22 @@ func (c *Command) keysFromSpecs(args [][]byte) (keys []int, ok bool) {
 // Redis's native key extraction functions (getkeys_proc), for the commands
 // that have one in 7.0.
 
-type getKeysProc func(args [][]byte) []int
+type getKeysProc func(args [][]byte) []KeyRef
+
+// The flags the getkeys functions give their keys. The functions of the
+// commands whose key specs are complete give none.
+var (
+	flagsROAccess       = []string{"RO", "access"}
+	flagsRWAccessUpdate = []string{"RW", "access", "update"}
+	flagsRWAccessDelete = []string{"RW", "access", "delete"}
+	flagsOWUpdate       = []string{"OW", "update"}
+)
 
 var getKeysProcs = map[string]getKeysProc{
-	"set":               func([][]byte) []int { return []int{1} }, // setGetKeys: only the flags vary
-	"bitfield":          func([][]byte) []int { return []int{1} }, // bitfieldGetKeys: likewise
+	"set":               setGetKeys,
+	"bitfield":          bitfieldGetKeys,
 	"sort":              sortGetKeys,
-	"sort_ro":           func([][]byte) []int { return []int{1} },
+	"sort_ro":           func([][]byte) []KeyRef { return []KeyRef{{1, flagsROAccess}} },
 	"migrate":           migrateGetKeys,
 	"georadius":         georadiusGetKeys,
 	"georadiusbymember": georadiusGetKeys,
@@ -236,10 +273,53 @@ var getKeysProcs = map[string]getKeysProc{
 	"bzmpop":            numKeysGetKeys(0, 2, 3),
 }
 
+// setGetKeys: the key is read too with the GET option.
+func setGetKeys(args [][]byte) []KeyRef {
+	for _, a := range args[min(3, len(args)):] {
+		// arg[0..2] compared by hand and arg[3] == '\0': a C string.
+		at := func(i int) byte {
+			if i < len(a) {
+				return a[i]
+			}
+			return 0
+		}
+		if at(0)|0x20 == 'g' && at(1)|0x20 == 'e' && at(2)|0x20 == 't' && at(3) == 0 {
+			return []KeyRef{{1, flagsRWAccessUpdate}}
+		}
+	}
+	return []KeyRef{{1, flagsOWUpdate}}
+}
+
+// bitfieldGetKeys: read-only if every operation is a GET.
+func bitfieldGetKeys(args [][]byte) []KeyRef {
+	readonly := true
+	argc := len(args)
+	for i := 2; i < argc; i++ {
+		remargs := argc - i - 1
+		switch a := args[i]; {
+		case cEqualFold(a, "get") && remargs >= 2:
+			i += 2
+			continue
+		case (cEqualFold(a, "set") || cEqualFold(a, "incrby")) && remargs >= 3:
+			readonly = false
+		case cEqualFold(a, "overflow") && remargs >= 1:
+			i++
+			continue
+		default:
+			readonly = false // syntax error: safer to assume non-RO
+		}
+		break
+	}
+	if readonly {
+		return []KeyRef{{1, flagsROAccess}}
+	}
+	return []KeyRef{{1, flagsRWAccessUpdate}}
+}
+
 // numKeysGetKeys is genericGetKeys() with a key step of 1:
-// COMMAND [destkey] <num-keys> <key> ... <options>.
+// COMMAND [destkey] <num-keys> <key> ... <options>. The keys have no flags.
 func numKeysGetKeys(storeKeyOfs, keyCountOfs, firstKeyOfs int) getKeysProc {
-	return func(args [][]byte) []int {
+	return func(args [][]byte) []KeyRef {
 		argc := len(args)
 		if keyCountOfs >= argc {
 			return nil
@@ -248,20 +328,20 @@ func numKeysGetKeys(storeKeyOfs, keyCountOfs, firstKeyOfs int) getKeysProc {
 		if num < 1 || num > argc-firstKeyOfs {
 			return nil
 		}
-		keys := make([]int, 0, num+1)
+		keys := make([]KeyRef, 0, num+1)
 		for i := 0; i < num; i++ {
-			keys = append(keys, firstKeyOfs+i)
+			keys = append(keys, KeyRef{Index: firstKeyOfs + i})
 		}
 		if storeKeyOfs != 0 {
-			keys = append(keys, storeKeyOfs)
+			keys = append(keys, KeyRef{Index: storeKeyOfs})
 		}
 		return keys
 	}
 }
 
 // sortGetKeys: SORT <key> ... [STORE <key>] ..., the last STORE winning.
-func sortGetKeys(args [][]byte) []int {
-	keys := []int{1}
+func sortGetKeys(args [][]byte) []KeyRef {
+	keys := []KeyRef{{1, flagsROAccess}}
 	store := 0
 	skip := [...]struct {
 		name string
@@ -281,7 +361,7 @@ func sortGetKeys(args [][]byte) []int {
 		}
 	}
 	if store != 0 {
-		keys = append(keys, store)
+		keys = append(keys, KeyRef{store, flagsOWUpdate})
 	}
 	return keys
 }
@@ -289,7 +369,7 @@ func sortGetKeys(args [][]byte) []int {
 // migrateGetKeys: MIGRATE host port <key | ""> db timeout [COPY] [REPLACE]
 // [AUTH pw | AUTH2 user pw] [KEYS key...]. KEYS with a non-empty key is a
 // syntax error, for which Redis extracts no key.
-func migrateGetKeys(args [][]byte) []int {
+func migrateGetKeys(args [][]byte) []KeyRef {
 	first, num := 3, 1
 	skip := [...]struct {
 		name string
@@ -314,15 +394,15 @@ func migrateGetKeys(args [][]byte) []int {
 			}
 		}
 	}
-	keys := make([]int, num)
+	keys := make([]KeyRef, num)
 	for i := range keys {
-		keys[i] = first + i
+		keys[i] = KeyRef{first + i, flagsRWAccessDelete}
 	}
 	return keys
 }
 
 // georadiusGetKeys: the key, and the last STORE / STOREDIST key.
-func georadiusGetKeys(args [][]byte) []int {
+func georadiusGetKeys(args [][]byte) []KeyRef {
 	stored := -1
 	for i := 5; i < len(args); i++ {
 		if (cEqualFold(args[i], "store") || cEqualFold(args[i], "storedist")) && i+1 < len(args) {
@@ -331,14 +411,14 @@ func georadiusGetKeys(args [][]byte) []int {
 		}
 	}
 	if stored == -1 {
-		return []int{1}
+		return []KeyRef{{Index: 1}}
 	}
-	return []int{1, stored}
+	return []KeyRef{{Index: 1}, {Index: stored}}
 }
 
 // xreadGetKeys: XREAD[GROUP] ... STREAMS key... id..., the first key-like
 // STREAMS being found by skipping the options.
-func xreadGetKeys(args [][]byte) []int {
+func xreadGetKeys(args [][]byte) []KeyRef {
 	streams := -1
 	for i := 1; i < len(args); i++ {
 		a := args[i]
@@ -364,9 +444,9 @@ func xreadGetKeys(args [][]byte) []int {
 		return nil
 	}
 	num /= 2
-	keys := make([]int, 0, num)
+	keys := make([]KeyRef, 0, num)
 	for i := streams + 1; i < len(args)-num; i++ {
-		keys = append(keys, i)
+		keys = append(keys, KeyRef{Index: i})
 	}
 	return keys
 }

@@ -1,6 +1,10 @@
 package compat
 
 import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/concord-db/concord/test/testserver"
@@ -85,92 +89,226 @@ var commandsToDescribe = []string{
 	"swapdb", "command", "config", "hello", "client", "auth", "quit", "reset", "debug", "info", "time",
 }
 
+// genCommandInfo compares the command table. Concord implements a subset of Redis's commands, so
+// the replies that cover every command (COMMAND, COMMAND INFO and DOCS without names, COUNT, LIST)
+// are compared with Redis's restricted to the commands and subcommands the target's own COMMAND
+// LIST lists: the target may not list a command Redis does not have, and every entry it gives must
+// be Redis's, byte for byte (subcommands sorted, as Redis lists them in hash-table order).
 func genCommandInfo(s *stream) {
-	s.do("COMMAND", "COUNT")
+	tbl := &commandTable{proto: s.proto, entries: -1}
+	s.doCmp(tbl.cmpList(true), "COMMAND", "LIST")
+	s.doCmp(tbl.cmpAllInfo(true), "COMMAND")
+	s.doCmp(tbl.cmpCount(), "COMMAND", "COUNT")
 	for _, c := range commandsToDescribe {
-		s.doCmp(cmpCommandInfo, "COMMAND", "INFO", c)
+		s.check("COMMAND LIST lists "+c, []byte("true"), []byte(strconv.FormatBool(tbl.listed[c])))
+		s.doCmp(tbl.cmpInfo(c), "COMMAND", "INFO", c)
 	}
-	s.doCmp(cmpCommandInfo, "COMMAND", "INFO", "GET", "nosuchcommand", "SeT")
-	s.doCmp(cmpAllCommandInfo, "COMMAND", "INFO") // every command
-	s.doCmp(cmpAllCommandInfo, "COMMAND")
-	s.doCmp(cmpCommandInfo, "COMMAND", "INFO", "config|get")
-	s.doCmp(cmpCommandInfo, "COMMAND", "INFO", "CONFIG GET")
-	for _, c := range []string{"get", "set", "incr", "ping", "config", "config|get", "client|setname", "nosuch"} {
-		s.doCmp(cmpCommandDocs, "COMMAND", "DOCS", c)
+	for _, names := range [][]string{{"GET", "nosuchcommand", "SeT"}, {"config|get"}, {"CONFIG GET"}, {"client|id", "CLIENT|LIST"},
+		{"xadd", "get"}, {"lpush"}, {"config|nosuch"}, {"client|no-touch"}} {
+		s.doCmp(tbl.cmpInfo(names...), append([]string{"COMMAND", "INFO"}, names...)...)
 	}
-	s.doCmp(cmpCommandDocs, "COMMAND", "DOCS", "get", "set")
-	s.doCmp(cmpSorted, "COMMAND", "LIST", "FILTERBY", "PATTERN", "get*")
-	s.doCmp(cmpSorted, "COMMAND", "LIST", "FILTERBY", "PATTERN", "*bit*")
+	s.doCmp(tbl.cmpAllInfo(false), "COMMAND", "INFO") // every command
+	for _, c := range []string{"get", "set", "incr", "ping", "config", "config|get", "client|setname", "nosuch", "lpush", "client|no-touch"} {
+		s.doCmp(tbl.cmpDocs(), "COMMAND", "DOCS", c)
+	}
+	s.doCmp(tbl.cmpDocs(), "COMMAND", "DOCS", "get", "set")
+	s.doCmp(tbl.cmpDocs(), "COMMAND", "DOCS", "xadd", "GET", "hset")
+	s.doCmp(tbl.cmpDocs(), "COMMAND", "DOCS") // every command
+	for _, f := range [][]string{{"PATTERN", "get*"}, {"PATTERN", "*bit*"}, {"PATTERN", "client*"}, {"pattern", "*"},
+		{"PATTERN", "*|*"}, {"PATTERN", "nosuch*"}, {"ACLCAT", "string"}, {"aclcat", "CONNECTION"}, {"ACLCAT", "keyspace"},
+		{"ACLCAT", "dangerous"}, {"ACLCAT", "nosuchcat"}, {"MODULE", "x"}} {
+		s.doCmp(tbl.cmpList(false), "COMMAND", "LIST", "FILTERBY", f[0], f[1])
+	}
 	for _, c := range [][]string{
 		{"COMMAND", "GETKEYS", "SET", "k", "v"}, {"COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"},
 		{"COMMAND", "GETKEYS", "GET"}, {"COMMAND", "GETKEYS", "PING"}, {"COMMAND", "GETKEYS", "NOSUCH", "a"},
 		{"COMMAND", "GETKEYS", "BITOP", "AND", "d", "a", "b"}, {"COMMAND", "GETKEYS", "COPY", "a", "b"},
 		{"COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"}, {"COMMAND", "GETKEYSANDFLAGS", "LCS", "a", "b"},
+		{"COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v", "EX", "1", "GET"}, {"COMMAND", "GETKEYSANDFLAGS", "MSET", "a", "1", "b", "2"},
+		{"COMMAND", "GETKEYSANDFLAGS", "BITOP", "AND", "d", "a", "b"}, {"COMMAND", "GETKEYSANDFLAGS", "RENAME", "a", "b"},
+		{"COMMAND", "GETKEYSANDFLAGS", "DEL", "a", "b"}, {"COMMAND", "GETKEYSANDFLAGS", "OBJECT", "ENCODING", "k"},
+		{"COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "k", "GET", "u8", "0"}, {"COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "k", "SET", "u8", "0", "1"},
+		{"COMMAND", "GETKEYSANDFLAGS", "BITFIELD_RO", "k", "GET", "u8", "0"}, {"COMMAND", "GETKEYSANDFLAGS", "GET", "a", "b"},
+		{"COMMAND", "GETKEYSANDFLAGS", "GET"}, {"COMMAND", "GETKEYSANDFLAGS", "PING", "x"}, {"COMMAND", "GETKEYSANDFLAGS", "NOSUCH", "a"},
+		{"COMMAND", "GETKEYSANDFLAGS", "CLIENT", "ID"}, {"COMMAND", "GETKEYSANDFLAGS", "CLIENT", "NOSUCH"},
+		{"COMMAND", "GETKEYSANDFLAGS", "CONFIG", "GET", "x"}, {"COMMAND", "GETKEYSANDFLAGS"},
 		{"COMMAND", "COUNT", "x"}, {"COMMAND", "FOO"}, {"COMMAND", "LIST", "FILTERBY"},
-		{"COMMAND", "LIST", "FILTERBY", "FOO", "x"},
+		{"COMMAND", "LIST", "FILTERBY", "FOO", "x"}, {"COMMAND", "LIST", "x"}, {"COMMAND", "LIST", "FILTERBY", "PATTERN", "x", "y"},
 	} {
 		s.do(c...)
 	}
 }
 
-// cmpCommandInfo compares COMMAND INFO replies regardless of the order of subcommands (Redis lists
-// them in hash-table order).
-var cmpCommandInfo = parsed(func(r *testserver.Reply) {
-	for _, info := range r.Elems {
-		sortSubcommandInfo(info)
-	}
-})
+// commandTable is what the target says it implements, learnt from its own replies: the names
+// (commands and subcommands) its COMMAND LIST lists, and the number of entries of its COMMAND.
+type commandTable struct {
+	proto   int
+	listed  map[string]bool
+	entries int // -1 until learnt
+}
 
-// cmpAllCommandInfo compares the list of all commands regardless of order.
-var cmpAllCommandInfo = parsed(func(r *testserver.Reply) {
-	for _, info := range r.Elems {
-		sortSubcommandInfo(info)
+// parsedPair parses both replies; ok is false if either does not parse or is an error, and the
+// replies must then be byte-identical.
+func parsedPair(ref, tgt []byte) (r, t *testserver.Reply, ok bool) {
+	r, err1 := testserver.ParseReply(ref)
+	t, err2 := testserver.ParseReply(tgt)
+	if err1 != nil || err2 != nil || r.IsError() || t.IsError() {
+		return nil, nil, false
 	}
-	r.SortElems()
-})
+	return r, t, true
+}
 
-func sortSubcommandInfo(info *testserver.Reply) {
-	if info.IsAggregate() && len(info.Elems) >= 10 && info.Elems[9].IsAggregate() {
-		info.Elems[9].SortElems()
-		for _, sub := range info.Elems[9].Elems {
-			sortSubcommandInfo(sub)
+// cmpList compares COMMAND LIST [FILTERBY ...]: Redis's names restricted to the listed ones, in any
+// order. With learn (COMMAND LIST without filter), the listed names are the target's: the target
+// must then list each at most once and only names Redis lists.
+func (tbl *commandTable) cmpList(learn bool) cmpFunc {
+	return func(ref, tgt []byte) bool {
+		r, t, ok := parsedPair(ref, tgt)
+		if !ok {
+			return bytes.Equal(ref, tgt)
 		}
+		if learn {
+			tbl.listed = map[string]bool{}
+			for _, e := range t.Elems {
+				tbl.listed[e.Str] = true
+			}
+		}
+		r.Elems = slices.DeleteFunc(r.Elems, func(e *testserver.Reply) bool { return !tbl.listed[e.Str] })
+		r.SortElems()
+		t.SortElems()
+		return bytes.Equal(r.Bytes(), t.Bytes())
 	}
 }
 
-// cmpCommandDocs compares COMMAND DOCS replies regardless of the order of subcommands.
-var cmpCommandDocs = parsed(func(r *testserver.Reply) { sortDocsMap(r) })
-
-func sortDocsMap(m *testserver.Reply) {
-	if !m.IsAggregate() {
+// canonInfo sorts the subcommands of a COMMAND INFO entry, recursively, keeping only the listed
+// ones if restrict (Redis's entries; the target's are kept whole).
+func (tbl *commandTable) canonInfo(info *testserver.Reply, restrict bool) {
+	if !info.IsAggregate() || len(info.Elems) != 10 || !info.Elems[9].IsAggregate() {
 		return
 	}
-	for i := 0; i+1 < len(m.Elems); i += 2 {
-		v := m.Elems[i+1]
-		if m.Elems[i].Str == "subcommands" && v.IsAggregate() {
-			if v.Type == '%' {
-				v.SortElems()
-			} else {
-				v.SortPairs()
-			}
-			for j := 1; j < len(v.Elems); j += 2 {
-				sortDocsMap(v.Elems[j])
-			}
-		} else if v.IsAggregate() && (m.Elems[i].Type == '$' || m.Elems[i].Type == '+') && i == 0 || v.Type == '%' {
-			sortDocsMap(v)
-		}
+	subs := info.Elems[9]
+	if restrict {
+		subs.Elems = slices.DeleteFunc(subs.Elems, func(e *testserver.Reply) bool { return !tbl.listed[infoName(e)] })
 	}
-	// top level: command name -> doc map
+	for _, sub := range subs.Elems {
+		tbl.canonInfo(sub, restrict)
+	}
+	subs.SortElems()
+}
+
+// infoName is the command name of a COMMAND INFO entry ("" for a nil entry).
+func infoName(info *testserver.Reply) string {
+	if !info.IsAggregate() || len(info.Elems) == 0 {
+		return ""
+	}
+	return info.Elems[0].Str
+}
+
+// cmpAllInfo compares COMMAND and COMMAND INFO without names: Redis's entries of the listed
+// commands, in any order. With learn, it records how many entries the target gave.
+func (tbl *commandTable) cmpAllInfo(learn bool) cmpFunc {
+	return func(ref, tgt []byte) bool {
+		r, t, ok := parsedPair(ref, tgt)
+		if !ok {
+			return bytes.Equal(ref, tgt)
+		}
+		if learn && t.IsAggregate() {
+			tbl.entries = len(t.Elems)
+		}
+		r.Elems = slices.DeleteFunc(r.Elems, func(e *testserver.Reply) bool { return !tbl.listed[infoName(e)] })
+		for _, info := range r.Elems {
+			tbl.canonInfo(info, true)
+		}
+		for _, info := range t.Elems {
+			tbl.canonInfo(info, false)
+		}
+		r.SortElems()
+		t.SortElems()
+		return bytes.Equal(r.Bytes(), t.Bytes())
+	}
+}
+
+// cmpCount compares COMMAND COUNT: the number of entries of the target's own COMMAND.
+func (tbl *commandTable) cmpCount() cmpFunc {
+	return func(ref, tgt []byte) bool {
+		r, t, ok := parsedPair(ref, tgt)
+		if !ok || r.Type != ':' {
+			return bytes.Equal(ref, tgt)
+		}
+		return t.Type == ':' && t.Str == strconv.Itoa(tbl.entries)
+	}
+}
+
+// cmpInfo compares COMMAND INFO name...: per name, Redis's entry if the target lists the command
+// (any case), else a nil.
+func (tbl *commandTable) cmpInfo(names ...string) cmpFunc {
+	return func(ref, tgt []byte) bool {
+		r, t, ok := parsedPair(ref, tgt)
+		if !ok || !r.IsAggregate() || len(r.Elems) != len(names) {
+			return bytes.Equal(ref, tgt)
+		}
+		for i, name := range names {
+			if !tbl.listed[strings.ToLower(name)] {
+				r.Elems[i] = nilReply(tbl.proto)
+			}
+		}
+		for _, info := range r.Elems {
+			tbl.canonInfo(info, true)
+		}
+		for _, info := range t.Elems {
+			tbl.canonInfo(info, false)
+		}
+		return bytes.Equal(r.Bytes(), t.Bytes())
+	}
+}
+
+// nilReply is the nil of COMMAND INFO for an unknown command.
+func nilReply(proto int) *testserver.Reply {
+	if proto == 3 {
+		return &testserver.Reply{Type: '_'}
+	}
+	return &testserver.Reply{Type: '$', Null: true}
+}
+
+// cmpDocs compares COMMAND DOCS [name...], a map (a flat array in RESP2) of command name to docs:
+// Redis's entries of the listed commands, with only the listed subcommands, in any order.
+func (tbl *commandTable) cmpDocs() cmpFunc {
+	return func(ref, tgt []byte) bool {
+		r, t, ok := parsedPair(ref, tgt)
+		if !ok || !r.IsAggregate() || !t.IsAggregate() {
+			return bytes.Equal(ref, tgt)
+		}
+		tbl.canonDocs(r, true)
+		tbl.canonDocs(t, false)
+		return bytes.Equal(r.Bytes(), t.Bytes())
+	}
+}
+
+// canonDocs sorts a name -> docs map by name, and the subcommands map of every docs value,
+// recursively; if restrict (Redis's reply; the target's is kept whole), it keeps only the entries
+// of the listed commands.
+func (tbl *commandTable) canonDocs(m *testserver.Reply, restrict bool) {
+	if restrict {
+		var kept []*testserver.Reply
+		for i := 0; i+1 < len(m.Elems); i += 2 {
+			if tbl.listed[m.Elems[i].Str] {
+				kept = append(kept, m.Elems[i], m.Elems[i+1])
+			}
+		}
+		m.Elems = kept
+	}
 	for i := 1; i < len(m.Elems); i += 2 {
-		if m.Elems[i].IsAggregate() {
-			for j := 0; j+1 < len(m.Elems[i].Elems); j += 2 {
-				if m.Elems[i].Elems[j].Str == "subcommands" {
-					sortDocsMap(m.Elems[i])
-					break
-				}
+		docs := m.Elems[i]
+		if !docs.IsAggregate() {
+			continue
+		}
+		for j := 0; j+1 < len(docs.Elems); j += 2 {
+			if docs.Elems[j].Str == "subcommands" && docs.Elems[j+1].IsAggregate() {
+				tbl.canonDocs(docs.Elems[j+1], restrict)
 			}
 		}
 	}
+	m.SortPairs()
 }
 
 // configPatterns are CONFIG GET arguments whose answers do not depend on the port, directory or
