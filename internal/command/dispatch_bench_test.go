@@ -30,17 +30,17 @@ func BenchmarkExecute(b *testing.B) {
 		args func(i int) [][]byte
 	}{
 		{"SET", func(i int) [][]byte {
-			return [][]byte{[]byte("SET"), []byte(fmt.Sprint("key:", i%10000)), []byte("xxx")}
+			return [][]byte{[]byte("SET"), []byte(fmt.Sprint("key:", (i*7919)%100000)), []byte("xxx")}
 		}},
-		{"GET", func(i int) [][]byte { return [][]byte{[]byte("GET"), []byte(fmt.Sprint("key:", i%10000))} }},
-		{"INCR", func(i int) [][]byte { return [][]byte{[]byte("INCR"), []byte(fmt.Sprint("counter:", i%100))} }},
+		{"GET", func(i int) [][]byte { return [][]byte{[]byte("GET"), []byte(fmt.Sprint("key:", (i*7919)%100000))} }},
+		{"INCR", func(i int) [][]byte { return [][]byte{[]byte("INCR"), []byte(fmt.Sprint("counter:", (i*7919)%100000))} }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			env, cl := benchEnv(b)
-			for i := range 10000 {
+			for i := range 100000 {
 				env.Execute(cl, [][]byte{[]byte("SET"), []byte(fmt.Sprint("key:", i)), []byte("xxx")})
 			}
-			cmds := make([][][]byte, 1024)
+			cmds := make([][][]byte, 1<<16)
 			for i := range cmds {
 				cmds[i] = tc.args(i)
 			}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"unsafe"
+
 	"github.com/concord-db/concord/internal/crdt"
 	"github.com/concord-db/concord/internal/crdt/register"
 	"github.com/concord-db/concord/internal/effect"
@@ -27,20 +29,20 @@ func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 	var ent *store.Entry
 	switch op.Kind {
 	case effect.StringSet:
-		ent = db.GetOrCreate(op.Key)
+		ent = stringEntry(db, op.Key)
 		if !ent.Accepts(crdt.TypeString, b.Stamp()) {
 			break
 		}
 		if reg, ok := ent.Value.(*register.Value); ok {
 			reg.Set(op.Value, obs, b.HLC, op.Offsets)
-		} else {
+		} else { // the key held another type, which this write replaced
 			ent.Value = register.New(op.Value, obs, b.HLC)
 		}
 		if !op.KeepTTL {
 			ent.Expiry.Write(op.At, obs)
 		}
 	case effect.StringAdd:
-		ent = db.GetOrCreate(op.Key)
+		ent = stringEntry(db, op.Key)
 		if !ent.Accepts(crdt.TypeString, op.Created) {
 			break
 		}
@@ -105,4 +107,30 @@ func (e *Engine) applyFlush(b *effect.Effect, op *effect.Op) {
 			e.OnFlush(i)
 		}
 	}
+}
+
+// stringKey is a string key's entry, value and (short) name in one allocation: finding a key
+// compares its name, and that cache miss then also brings in the entry and the value.
+type stringKey struct {
+	store.Entry
+	reg  register.Value
+	name [shortKey]byte
+}
+
+const shortKey = 24
+
+// stringEntry returns key's entry, creating it together with an empty string value.
+func stringEntry(db *store.DB, key string) *store.Entry {
+	if ent := db.Get(key); ent != nil {
+		return ent
+	}
+	sk := &stringKey{}
+	if len(key) <= shortKey && len(key) > 0 {
+		n := copy(sk.name[:], key)
+		sk.Name = unsafe.String(&sk.name[0], n) // never modified: the string stays immutable
+	} else {
+		sk.Name = key
+	}
+	sk.Value = &sk.reg
+	return db.Insert(&sk.Entry)
 }

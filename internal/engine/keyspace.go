@@ -32,7 +32,7 @@ func (e *Engine) Lookup(db int, key string) *store.Entry {
 // LOOKUP_NOTOUCH: TYPE, TTL, OBJECT...).
 func (e *Engine) Peek(db int, key string) *store.Entry {
 	ent := e.store.DB(db).Get(key)
-	if ent == nil || !ent.Live() {
+	if ent == nil || !ent.IsLive() {
 		return nil
 	}
 	if e.Expired(ent) {
@@ -56,7 +56,7 @@ func (e *Engine) Touch(ent *store.Entry) {
 // key is deleted first by whichever member writes to it (semantics.md §8, owner rule).
 func (e *Engine) LookupWrite(db int, key string) *store.Entry {
 	ent := e.store.DB(db).Get(key)
-	if ent == nil || !ent.Live() {
+	if ent == nil || !ent.IsLive() {
 		return nil
 	}
 	if e.Expired(ent) {

@@ -30,6 +30,9 @@ type Entry struct {
 
 // DB is one numbered database.
 type DB struct {
+	// last is the entry most recently looked up: a command looks its key up several times
+	// (argument, read, overwrite, apply), and only the first should pay for the hash lookup.
+	last       *Entry
 	keys       map[string]*Entry
 	live       []*Entry
 	expires    []*Entry
@@ -65,17 +68,37 @@ func (s *Store) Len() int { return len(s.dbs) }
 func (s *Store) Swap(i, j int) { s.dbs[i], s.dbs[j] = s.dbs[j], s.dbs[i] }
 
 // Get returns the entry of key, live or not, or nil.
-func (d *DB) Get(key string) *Entry { return d.keys[key] }
+func (d *DB) Get(key string) *Entry {
+	if d.last != nil && d.last.Name == key {
+		return d.last
+	}
+	e := d.keys[key]
+	if e != nil {
+		d.last = e
+	}
+	return e
+}
 
 // GetOrCreate returns the entry of key, creating an empty one (not yet live) if needed.
 func (d *DB) GetOrCreate(key string) *Entry {
-	if e := d.keys[key]; e != nil {
+	if e := d.Get(key); e != nil {
 		return e
 	}
-	e := &Entry{Name: key, liveIdx: -1, expIdx: -1}
-	d.keys[key] = e
+	return d.Insert(&Entry{Name: key})
+}
+
+// Insert adds a new entry for e.Name, which must not be in d; e may be part of a larger
+// allocation (the engine allocates a string key's entry and value together). It returns e.
+func (d *DB) Insert(e *Entry) *Entry {
+	e.liveIdx, e.expIdx = -1, -1
+	d.keys[e.Name] = e
+	d.last = e
 	return e
 }
+
+// IsLive reports whether the entry is in the live index: the store's record of Live(), kept
+// up to date by Update, and cheaper to read than the value itself.
+func (e *Entry) IsLive() bool { return e.liveIdx >= 0 }
 
 // Update puts e back in the right indexes after its state changed, and drops it when it is
 // dead and tombstones are not kept. It returns false if the entry was dropped.
@@ -146,6 +169,9 @@ func (d *DB) Drop(e *Entry) {
 		d.tombstones--
 	}
 	delete(d.keys, e.Name)
+	if d.last == e {
+		d.last = nil
+	}
 }
 
 // Size is the number of live keys (including keys whose TTL passed but that were not yet

@@ -14,6 +14,9 @@ type Value struct {
 	more     []candidate // concurrent bases not yet overwritten
 	counters []Total     // cumulative contributions, one per member, sorted by member
 	offsets  []Total     // totals observed by SET and DEL, one per member, sorted by member
+	// first backs counters while a single member contributes (the common case): kept inside
+	// the value so that reading a counter touches one allocation fewer.
+	first [1]Total
 }
 
 type candidate struct {
@@ -119,6 +122,9 @@ func later(a, b candidate) bool {
 func (v *Value) Contribute(m clock.MemberID, seq uint64, n int64, f *big.Rat) {
 	i, found := slices.BinarySearchFunc(v.counters, m, byMember)
 	if !found {
+		if v.counters == nil {
+			v.counters = v.first[:0:1]
+		}
 		v.counters = slices.Insert(v.counters, i, Total{Member: m})
 	}
 	t := &v.counters[i]
