@@ -58,18 +58,7 @@ func (c *Ctx) SetString(db int, key string, val []byte, at int64, keepTTL bool) 
 		KeepTTL: keepTTL, Offsets: engine.Offsets(prev)})
 }
 
-func getCommand(c *Ctx) error {
-	v, ok, err := c.readString(c.Key(1))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		c.W.Null()
-		return nil
-	}
-	c.W.Bulk(v)
-	return nil
-}
+func getCommand(c *Ctx) error { return getCommandFor(c, c.Key(1)) }
 
 // setFlags are SET's options, parsed as Redis's parseExtendedStringArgumentsOrReply does.
 type setFlags uint16
@@ -234,16 +223,10 @@ func getsetCommand(c *Ctx) error {
 
 func getdelCommand(c *Ctx) error {
 	key := c.Key(1)
-	v, ok, err := c.readString(key)
-	if err != nil {
+	if err := getCommandFor(c, key); err != nil {
 		return err
 	}
-	if !ok {
-		c.W.Null()
-		return nil
-	}
-	c.W.Bulk(v)
-	c.Delete(c.DB(), key)
+	c.Delete(c.DB(), key) // no-op when the key was missing
 	return nil
 }
 
