@@ -77,17 +77,27 @@ func (c *Ctx) dbIndex(i int) (int, error) {
 //
 // This is the one place to extend when new data types arrive.
 func copyValue(ent *store.Entry) ([]effect.Op, error) {
-	switch ent.Type() {
-	case crdt.TypeString:
-		return []effect.Op{{Kind: effect.StringSet, Value: bytes.Clone(StringValue(ent)), At: ent.ExpireAt}}, nil
+	if cp := valueCopiers[ent.Type()]; cp != nil {
+		return cp(ent), nil
 	}
 	return nil, Error("ERR unknown type object")
+}
+
+// valueCopiers build, per data type, the operations that create a new value with the current
+// content of ent (new identities: RENAME, COPY, MOVE, SWAPDB). The operations carry no DB or
+// key (emitCopy sets them); a copier that creates a collection first deletes nothing: the
+// destination is always deleted before or absent. Each type's file registers its copier.
+var valueCopiers = map[crdt.Type]func(ent *store.Entry) []effect.Op{
+	crdt.TypeString: func(ent *store.Entry) []effect.Op {
+		return []effect.Op{{Kind: effect.StringSet, Value: bytes.Clone(StringValue(ent)), At: ent.ExpireAt}}
+	},
 }
 
 // emitCopy emits the operations of copyValue on key of database db.
 func (c *Ctx) emitCopy(ops []effect.Op, db int, key string) {
 	for _, op := range ops {
 		op.DB, op.Key = db, key
+		op.Created = c.E.Stamp() // the copy is a new value
 		if op.Kind == effect.StringSet {
 			op.Offsets = engine.Offsets(c.E.Store().DB(db).Get(key))
 		}

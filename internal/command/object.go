@@ -84,12 +84,19 @@ func stringEncoding(c *Ctx, v []byte) (enc string, shared bool) {
 
 // objectEncoding is the encoding name Redis would report for ent's value.
 func objectEncoding(c *Ctx, ent *store.Entry) (enc string, shared bool) {
-	switch ent.Type() {
-	case crdt.TypeString:
+	if ent.Type() == crdt.TypeString {
 		return stringEncoding(c, StringValue(ent))
+	}
+	if enc := valueEncodings[ent.Type()]; enc != nil {
+		return enc(c, ent), false
 	}
 	return "unknown", false
 }
+
+// valueEncodings name, per collection type, the encoding Redis would use for a value of that
+// size and content (Concord's own representation is always its CRDT). Each type's file
+// registers its function.
+var valueEncodings = map[crdt.Type]func(c *Ctx, ent *store.Entry) string{}
 
 func objectEncodingCommand(c *Ctx) error {
 	ent := objectLookup(c)

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/concord-db/concord/internal/crdt/register"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/store"
@@ -98,8 +97,8 @@ func (c *Ctx) flush(db int) {
 			continue
 		}
 		s.DB(i).Each(func(ent *store.Entry) bool {
-			if reg, ok := ent.Value.(*register.Value); ok && len(reg.Totals()) > 0 {
-				ops = append(ops, engine.DeleteOp(i, ent))
+			if op := engine.DeleteOp(i, ent); engine.HasRemovalContext(&op) {
+				ops = append(ops, op)
 			}
 			return true
 		})

@@ -59,6 +59,18 @@ const (
 	// Publish delivers a pub/sub message (Key is the channel, Value the message) to subscribers
 	// on every member. It changes no state.
 	Publish
+
+	// SetAdd adds Elems to a set created at Created (re-adding a member is a fresh add that
+	// wins over concurrent removals). SetRemove removes the adds of Elems the origin had seen.
+	SetAdd
+	SetRemove
+	// HashSet writes Values[i] to field Elems[i] of a hash created at Created, stopping the
+	// counters in ElemOffsets[i]; HashAdd adds Int (and Float) to the origin's counter of field
+	// Elems[0]; HashDelete removes what the origin had seen of fields Elems (counters up to
+	// ElemOffsets).
+	HashSet
+	HashAdd
+	HashDelete
 )
 
 // Op is one operation of a batch. Which fields matter depends on Kind.
@@ -74,6 +86,11 @@ type Op struct {
 	At      int64
 	KeepTTL bool
 	Offsets []register.Total
+	// Collections: the members or fields an operation is about, their values, and per element
+	// the counter totals it stops (fields holding counters).
+	Elems       [][]byte
+	Values      [][]byte
+	ElemOffsets [][]register.Total
 }
 
 // Clone returns a deep copy of the batch's structure (operations are copied; the byte slices

@@ -3,6 +3,7 @@ package engine
 import (
 	"unsafe"
 
+	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/crdt"
 	"github.com/concord-db/concord/internal/crdt/register"
 	"github.com/concord-db/concord/internal/effect"
@@ -57,13 +58,19 @@ func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 		if ent == nil {
 			return 0
 		}
-		removeValue(ent, op.Type, obs, op.Offsets)
+		removeValue(ent, op.Type, obs, op)
 		ent.Expiry.Remove(obs)
 	case effect.Expire:
 		ent = db.GetOrCreate(op.Key)
 		ent.Expiry.Write(op.At, obs)
 	default:
-		return 0
+		apply := kindAppliers[op.Kind]
+		if apply == nil {
+			return 0 // an operation of a newer version: ignored rather than crashing
+		}
+		if ent = apply(b, op, db); ent == nil {
+			return 0 // the operation targets a value that lost a type contest
+		}
 	}
 	e.store.Update(db, ent)
 	if e.OnTouch != nil {
@@ -72,16 +79,52 @@ func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 	return 0
 }
 
+// Each data type's file registers how its operations apply and how its values are removed, so
+// that adding a type touches no shared switch.
+var (
+	// kindAppliers apply an operation of a collection type; they return the entry changed.
+	kindAppliers = map[effect.Kind]func(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry{}
+	// valueRemovers perform the observed-remove of a whole value of a type (DEL, FLUSH); op is
+	// the Delete operation (nil for FLUSH) with the type's removal context.
+	valueRemovers = map[crdt.Type]func(v crdt.Value, obs crdt.Observed, op *effect.Op){
+		crdt.TypeString: func(v crdt.Value, obs crdt.Observed, op *effect.Op) {
+			var offsets []register.Total
+			if op != nil {
+				offsets = op.Offsets
+			}
+			v.(*register.Value).Remove(obs, offsets)
+		},
+	}
+	// deleteContexts add to a Delete operation what removing a value of the type needs besides
+	// the observed context: the counter totals it stops.
+	deleteContexts = map[crdt.Type]func(v crdt.Value, op *effect.Op){
+		crdt.TypeString: func(v crdt.Value, op *effect.Op) { op.Offsets = v.(*register.Value).Totals() },
+	}
+)
+
 // removeValue is the observed-remove of a key's value, when the value is of the type the
 // remover saw (otherwise the removal targeted a value that lost a type contest here).
-func removeValue(ent *store.Entry, t crdt.Type, obs crdt.Observed, offsets []register.Total) {
+func removeValue(ent *store.Entry, t crdt.Type, obs crdt.Observed, op *effect.Op) {
 	if ent.Value == nil || ent.Value.Type() != t {
 		return
 	}
-	switch v := ent.Value.(type) {
-	case *register.Value:
-		v.Remove(obs, offsets)
+	if remove := valueRemovers[t]; remove != nil {
+		remove(ent.Value, obs, op)
 	}
+}
+
+// collectionEntry returns key's entry for an operation on a collection of type t created at
+// created, making a new value with fresh() when there is none; nil when the operation targets
+// a value that lost a type contest (semantics.md §7).
+func collectionEntry(db *store.DB, key string, t crdt.Type, created clock.Stamp, fresh func() crdt.Value) *store.Entry {
+	ent := db.GetOrCreate(key)
+	if !ent.Accepts(t, created) {
+		return nil
+	}
+	if ent.Value == nil {
+		ent.Value = fresh()
+	}
+	return ent
 }
 
 func (e *Engine) applyFlush(b *effect.Effect, op *effect.Op) {

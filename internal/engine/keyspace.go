@@ -79,8 +79,24 @@ func (e *Engine) expire(db int, ent *store.Entry) {
 // DeleteOp is the operation that removes everything of ent this member has seen.
 func DeleteOp(db int, ent *store.Entry) effect.Op {
 	op := effect.Op{Kind: effect.Delete, DB: db, Key: ent.Name, Type: ent.Type()}
-	op.Offsets = Offsets(ent)
+	if add := deleteContexts[op.Type]; add != nil && ent.Value != nil {
+		add(ent.Value, &op)
+	}
 	return op
+}
+
+// HasRemovalContext reports whether a Delete operation carries counter totals, which a Flush
+// cannot derive from its observed context (FLUSHDB lists such keys as Delete operations).
+func HasRemovalContext(op *effect.Op) bool {
+	if len(op.Offsets) > 0 {
+		return true
+	}
+	for _, o := range op.ElemOffsets {
+		if len(o) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Offsets are the counter totals of ent's value, for a removal or overwrite that must stop them.
