@@ -1,0 +1,445 @@
+package effect
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/concord-db/concord/internal/clock"
+	"github.com/concord-db/concord/internal/crdt"
+	"github.com/concord-db/concord/internal/crdt/register"
+)
+
+// Binary encoding of an effect batch, shared by the replication stream and the append-only
+// file. All integers are varints (unsigned: uvarint; signed: zigzag varint, "svarint").
+//
+//	batch   = version:byte(=1) origin:uvarint seq:uvarint hlc:uvarint
+//	          ndeps:uvarint { member:uvarint seq:uvarint }   (members with a non-zero entry)
+//	          nops:uvarint { oplen:uvarint op }
+//	op      = { tag:uvarint field }                          (fields in any order, each at most once)
+//	field   = by tag:
+//	          1 Kind uvarint         2 DB uvarint           3 Key bytes
+//	          4 Type uvarint         5 Created hlc:uvarint member:uvarint
+//	          6 Value bytes          7 Int svarint          8 Float rat
+//	          9 At svarint           10 KeepTTL (no payload)
+//	          11 Offsets totals      12 Elems list          13 Values list
+//	          14 ElemOffsets n:uvarint { totals }
+//	bytes   = len:uvarint raw
+//	list    = n:uvarint { bytes }
+//	totals  = n:uvarint { member:uvarint seq:uvarint int:svarint hasFloat:byte [rat] }
+//	rat     = bytes of the rational's text "num/den"
+//
+// A decoder skips nothing it does not know: an unknown tag is an error, so that a batch is
+// never applied half-understood. New fields get new tags and a new version number when old
+// readers must refuse them.
+
+// Version is the encoding version written by Encode.
+const Version = 1
+
+// Decoding limits: a peer or a file cannot make the decoder allocate without bound.
+const (
+	MaxOps      = 1 << 20
+	MaxElems    = 1 << 24
+	maxDeps     = clock.MaxMembers
+	maxRatBytes = 1 << 12
+)
+
+// ErrCorrupt is wrapped by every decoding error.
+var ErrCorrupt = errors.New("effect: corrupt encoding")
+
+const (
+	tagKind = iota + 1
+	tagDB
+	tagKey
+	tagType
+	tagCreated
+	tagValue
+	tagInt
+	tagFloat
+	tagAt
+	tagKeepTTL
+	tagOffsets
+	tagElems
+	tagValues
+	tagElemOffsets
+)
+
+// Encode appends the encoding of b to dst.
+func Encode(dst []byte, b *Effect) []byte {
+	dst = append(dst, Version)
+	dst = binary.AppendUvarint(dst, uint64(b.Origin))
+	dst = binary.AppendUvarint(dst, b.Seq)
+	dst = binary.AppendUvarint(dst, uint64(b.HLC))
+	n := 0
+	for _, s := range b.Deps {
+		if s != 0 {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for m, s := range b.Deps {
+		if s != 0 {
+			dst = binary.AppendUvarint(dst, uint64(m))
+			dst = binary.AppendUvarint(dst, s)
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(b.Ops)))
+	var op []byte
+	for i := range b.Ops {
+		op = encodeOp(op[:0], &b.Ops[i])
+		dst = binary.AppendUvarint(dst, uint64(len(op)))
+		dst = append(dst, op...)
+	}
+	return dst
+}
+
+func encodeOp(dst []byte, op *Op) []byte {
+	dst = binary.AppendUvarint(dst, tagKind)
+	dst = binary.AppendUvarint(dst, uint64(op.Kind))
+	if op.DB != 0 {
+		dst = binary.AppendUvarint(dst, tagDB)
+		dst = binary.AppendUvarint(dst, uint64(op.DB+1)) // Flush uses DB -1
+	}
+	if op.Key != "" {
+		dst = binary.AppendUvarint(dst, tagKey)
+		dst = appendBytes(dst, []byte(op.Key))
+	}
+	if op.Type != crdt.TypeNone {
+		dst = binary.AppendUvarint(dst, tagType)
+		dst = binary.AppendUvarint(dst, uint64(op.Type))
+	}
+	if op.Created != (clock.Stamp{}) {
+		dst = binary.AppendUvarint(dst, tagCreated)
+		dst = binary.AppendUvarint(dst, uint64(op.Created.HLC))
+		dst = binary.AppendUvarint(dst, uint64(op.Created.Member))
+	}
+	if op.Value != nil {
+		dst = binary.AppendUvarint(dst, tagValue)
+		dst = appendBytes(dst, op.Value)
+	}
+	if op.Int != 0 {
+		dst = binary.AppendUvarint(dst, tagInt)
+		dst = binary.AppendVarint(dst, op.Int)
+	}
+	if op.Float != nil {
+		dst = binary.AppendUvarint(dst, tagFloat)
+		dst = appendBytes(dst, []byte(op.Float.String()))
+	}
+	if op.At != 0 {
+		dst = binary.AppendUvarint(dst, tagAt)
+		dst = binary.AppendVarint(dst, op.At)
+	}
+	if op.KeepTTL {
+		dst = binary.AppendUvarint(dst, tagKeepTTL)
+	}
+	if op.Offsets != nil {
+		dst = binary.AppendUvarint(dst, tagOffsets)
+		dst = appendTotals(dst, op.Offsets)
+	}
+	if op.Elems != nil {
+		dst = binary.AppendUvarint(dst, tagElems)
+		dst = appendList(dst, op.Elems)
+	}
+	if op.Values != nil {
+		dst = binary.AppendUvarint(dst, tagValues)
+		dst = appendList(dst, op.Values)
+	}
+	if op.ElemOffsets != nil {
+		dst = binary.AppendUvarint(dst, tagElemOffsets)
+		dst = binary.AppendUvarint(dst, uint64(len(op.ElemOffsets)))
+		for _, t := range op.ElemOffsets {
+			dst = appendTotals(dst, t)
+		}
+	}
+	return dst
+}
+
+func appendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+func appendList(dst []byte, l [][]byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(l)))
+	for _, b := range l {
+		dst = appendBytes(dst, b)
+	}
+	return dst
+}
+
+func appendTotals(dst []byte, ts []register.Total) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ts)))
+	for _, t := range ts {
+		dst = binary.AppendUvarint(dst, uint64(t.Member))
+		dst = binary.AppendUvarint(dst, t.Seq)
+		dst = binary.AppendVarint(dst, t.Int)
+		if t.Float == nil {
+			dst = append(dst, 0)
+		} else {
+			dst = append(dst, 1)
+			dst = appendBytes(dst, []byte(t.Float.String()))
+		}
+	}
+	return dst
+}
+
+// Decode reads one batch from the whole of data. Byte slices in the result are copies.
+func Decode(data []byte) (*Effect, error) {
+	d := decoder{buf: data}
+	b := d.batch()
+	if d.err == nil && len(d.buf) != 0 {
+		d.fail("%d bytes after the batch", len(d.buf))
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return b, nil
+}
+
+type decoder struct {
+	buf []byte
+	err error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
+	}
+}
+
+func (d *decoder) uvarint(max uint64, what string) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.buf)
+	if n <= 0 {
+		d.fail("bad %s", what)
+		return 0
+	}
+	d.buf = d.buf[n:]
+	if v > max {
+		d.fail("%s %d out of range", what, v)
+		return 0
+	}
+	return v
+}
+
+// length reads a byte count, which cannot exceed what is left after it.
+func (d *decoder) length(what string) int {
+	n := d.uvarint(1<<62, what)
+	if d.err == nil && n > uint64(len(d.buf)) {
+		d.fail("%s %d beyond the %d bytes left", what, n, len(d.buf))
+		return 0
+	}
+	return int(n)
+}
+
+// count reads an element count; every element takes at least one byte, so it cannot exceed
+// what is left either (this bounds allocations by the input's size).
+func (d *decoder) count(limit int, what string) int {
+	return min(d.length(what), limit)
+}
+
+func (d *decoder) varint(what string) int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.buf)
+	if n <= 0 {
+		d.fail("bad %s", what)
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) bytes(what string) []byte {
+	n := d.length(what + " length")
+	if d.err != nil {
+		return nil
+	}
+	out := append([]byte{}, d.buf[:n]...)
+	d.buf = d.buf[n:]
+	return out
+}
+
+func (d *decoder) rat(what string) *big.Rat {
+	b := d.bytes(what)
+	if d.err != nil {
+		return nil
+	}
+	if len(b) > maxRatBytes {
+		d.fail("%s too long", what)
+		return nil
+	}
+	if !ratText(b) {
+		d.fail("bad %s %q", what, b)
+		return nil
+	}
+	r, ok := new(big.Rat).SetString(string(b))
+	if !ok {
+		d.fail("bad %s %q", what, b)
+	}
+	return r
+}
+
+// ratText accepts only what Rat.String writes: [-]digits[/digits]. (SetString alone would also
+// take exponents, and "1e99999" is a few bytes that make a huge number.)
+func ratText(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	digits, slash := 0, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '/' && !slash && digits > 0:
+			slash, digits = true, 0
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+func (d *decoder) member(what string) clock.MemberID {
+	m := d.uvarint(clock.MaxMembers, what)
+	if d.err == nil && m == 0 {
+		d.fail("%s 0", what)
+	}
+	return clock.MemberID(m)
+}
+
+func (d *decoder) batch() *Effect {
+	if len(d.buf) == 0 {
+		d.fail("empty")
+		return nil
+	}
+	if v := d.buf[0]; v != Version {
+		d.fail("unknown version %d", v)
+		return nil
+	}
+	d.buf = d.buf[1:]
+	b := &Effect{}
+	b.Origin = d.member("origin")
+	b.Seq = d.uvarint(1<<63, "seq")
+	b.HLC = clock.HLC(d.uvarint(1<<64-1, "hlc"))
+	for n := d.uvarint(maxDeps, "deps count"); n > 0 && d.err == nil; n-- {
+		m := d.member("dep member")
+		b.Deps = b.Deps.Set(m, d.uvarint(1<<63, "dep seq"))
+	}
+	n := d.uvarint(MaxOps, "op count")
+	for ; n > 0 && d.err == nil; n-- {
+		l := d.length("op length")
+		if d.err != nil {
+			break
+		}
+		od := decoder{buf: d.buf[:l]}
+		b.Ops = append(b.Ops, od.op())
+		d.buf = d.buf[l:]
+		if od.err != nil {
+			d.err = od.err
+		}
+	}
+	if d.err == nil && b.Seq == 0 {
+		d.fail("seq 0")
+	}
+	return b
+}
+
+func (d *decoder) op() Op {
+	var op Op
+	var seen uint32
+	for len(d.buf) > 0 && d.err == nil {
+		tag := d.uvarint(tagElemOffsets, "field tag")
+		if d.err != nil {
+			break
+		}
+		if tag == 0 {
+			d.fail("field tag 0")
+			break
+		}
+		if seen&(1<<tag) != 0 {
+			d.fail("field %d twice", tag)
+			break
+		}
+		seen |= 1 << tag
+		switch tag {
+		case tagKind:
+			op.Kind = Kind(d.uvarint(255, "kind"))
+		case tagDB:
+			op.DB = int(d.uvarint(1<<31, "db")) - 1
+		case tagKey:
+			op.Key = string(d.bytes("key"))
+		case tagType:
+			op.Type = crdt.Type(d.uvarint(255, "type"))
+		case tagCreated:
+			op.Created.HLC = clock.HLC(d.uvarint(1<<64-1, "created hlc"))
+			op.Created.Member = d.member("created member")
+		case tagValue:
+			op.Value = d.bytes("value")
+		case tagInt:
+			op.Int = d.varint("int")
+		case tagFloat:
+			op.Float = d.rat("float")
+		case tagAt:
+			op.At = d.varint("at")
+		case tagKeepTTL:
+			op.KeepTTL = true
+		case tagOffsets:
+			op.Offsets = d.totals()
+		case tagElems:
+			op.Elems = d.list("elems")
+		case tagValues:
+			op.Values = d.list("values")
+		case tagElemOffsets:
+			n := d.count(MaxElems, "elem offsets count")
+			op.ElemOffsets = make([][]register.Total, 0, n)
+			for ; n > 0 && d.err == nil; n-- {
+				op.ElemOffsets = append(op.ElemOffsets, d.totals())
+			}
+		}
+	}
+	if d.err == nil && op.Kind == 0 {
+		d.fail("operation without a kind")
+	}
+	return op
+}
+
+func (d *decoder) list(what string) [][]byte {
+	// every element takes at least one byte, which bounds the count by what is left
+	n := d.count(MaxElems, what+" count")
+	out := make([][]byte, 0, n)
+	for ; n > 0 && d.err == nil; n-- {
+		out = append(out, d.bytes(what))
+	}
+	return out
+}
+
+func (d *decoder) totals() []register.Total {
+	n := d.count(clock.MaxMembers, "totals count")
+	out := make([]register.Total, 0, n)
+	for ; n > 0 && d.err == nil; n-- {
+		var t register.Total
+		t.Member = d.member("total member")
+		t.Seq = d.uvarint(1<<63, "total seq")
+		t.Int = d.varint("total int")
+		if len(d.buf) == 0 {
+			d.fail("truncated total")
+			break
+		}
+		has := d.buf[0]
+		d.buf = d.buf[1:]
+		switch has {
+		case 0:
+		case 1:
+			t.Float = d.rat("total float")
+		default:
+			d.fail("bad total float flag %d", has)
+		}
+		out = append(out, t)
+	}
+	return out
+}
