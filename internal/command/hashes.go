@@ -3,7 +3,6 @@ package command
 import (
 	"math"
 	"math/big"
-	"strconv"
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/crdt"
@@ -11,7 +10,6 @@ import (
 	"github.com/concord-db/concord/internal/crdt/register"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
-	"github.com/concord-db/concord/internal/glob"
 	"github.com/concord-db/concord/internal/redisnum"
 	"github.com/concord-db/concord/internal/store"
 )
@@ -540,32 +538,12 @@ func hscanCommand(c *Ctx) error {
 		return err
 	}
 	if ent == nil {
-		c.W.ArrayLen(2)
-		c.W.BulkString("0")
-		c.W.ArrayLen(0)
+		replyScanHeader(c, 0, 0)
 		return nil
 	}
-	count := int64(10)
-	var pattern []byte
-	usePattern := false
-	for i := 3; i < len(c.Args); i += 2 {
-		more := len(c.Args) - i
-		switch {
-		case c.Is(i, "count") && more >= 2:
-			n, err := c.Int(i + 1)
-			if err != nil {
-				return err
-			}
-			if n < 1 {
-				return ErrSyntax
-			}
-			count = n
-		case c.Is(i, "match") && more >= 2:
-			pattern = c.Args[i+1]
-			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
-		default:
-			return ErrSyntax
-		}
+	opt, err := parseScanOptions(c, 3, false)
+	if err != nil {
+		return err
 	}
 	m := hashOf(ent)
 	type pair struct {
@@ -574,7 +552,7 @@ func hscanCommand(c *Ctx) error {
 	}
 	var out []pair
 	visit := func(name string, val []byte) {
-		if usePattern && !glob.Match(pattern, []byte(name), false) {
+		if !opt.matches([]byte(name)) {
 			return
 		}
 		out = append(out, pair{name, val})
@@ -586,11 +564,9 @@ func hscanCommand(c *Ctx) error {
 			return true
 		})
 	} else {
-		next = m.Scan(cursor, int(min(count, math.MaxInt32)), visit)
+		next = m.Scan(cursor, opt.count, visit)
 	}
-	c.W.ArrayLen(2)
-	c.W.BulkString(strconv.FormatUint(next, 10))
-	c.W.ArrayLen(2 * len(out))
+	replyScanHeader(c, next, 2*len(out))
 	for _, p := range out {
 		c.W.BulkString(p.name)
 		c.W.Bulk(p.val)

@@ -3,7 +3,6 @@ package command
 import (
 	"bytes"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/concord-db/concord/internal/crdt"
@@ -167,45 +166,6 @@ func keysCommand(c *Ctx) error {
 	return nil
 }
 
-// parseScanCursor reads a SCAN cursor as Redis's parseScanCursorOrReply does with strtoul:
-// an optional sign (a negative cursor wraps around), decimal digits, no leading space, no
-// overflow. The argument ends at its first NUL byte, as a C string does.
-func parseScanCursor(b []byte) (uint64, bool) {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	if len(b) == 0 {
-		return 0, true // strtoul("") is 0 and consumes everything there is
-	}
-	switch b[0] {
-	case ' ', '\t', '\n', '\v', '\f', '\r':
-		return 0, false
-	}
-	neg := false
-	if b[0] == '+' || b[0] == '-' {
-		neg = b[0] == '-'
-		b = b[1:]
-	}
-	if len(b) == 0 {
-		return 0, false
-	}
-	var n uint64
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if n > (math.MaxUint64-d)/10 {
-			return 0, false // ERANGE
-		}
-		n = n*10 + d
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
-}
-
 // scanCommand is SCAN with Concord's cursors (see package store): COUNT is the number of
 // slots visited, and MATCH, TYPE and expiry filter what was visited, as in Redis.
 func scanCommand(c *Ctx) error {
@@ -213,44 +173,23 @@ func scanCommand(c *Ctx) error {
 	if !ok {
 		return ErrInvalidCursor
 	}
-	count := int64(10)
-	var pattern []byte
-	usePattern := false
-	var typeName []byte
-	for i := 2; i < len(c.Args); i += 2 {
-		more := len(c.Args) - i
-		switch {
-		case c.Is(i, "count") && more >= 2:
-			n, err := c.Int(i + 1)
-			if err != nil {
-				return err
-			}
-			if n < 1 {
-				return ErrSyntax
-			}
-			count = n
-		case c.Is(i, "match") && more >= 2:
-			pattern = c.Args[i+1]
-			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
-		case c.Is(i, "type") && more >= 2:
-			typeName = c.Args[i+1]
-		default:
-			return ErrSyntax
-		}
+	opt, err := parseScanOptions(c, 2, true)
+	if err != nil {
+		return err
 	}
 	db := c.DB()
 	var names []string
-	next := c.E.Store().DB(db).Scan(cursor, int(min(count, math.MaxInt32)), func(ent *store.Entry) {
+	next := c.E.Store().DB(db).Scan(cursor, opt.count, func(ent *store.Entry) {
 		names = append(names, ent.Name)
 	})
 	keep := names[:0]
 	for _, k := range names {
-		if usePattern && !glob.Match(pattern, []byte(k), false) {
+		if !opt.matches([]byte(k)) {
 			continue
 		}
-		if typeName != nil {
+		if opt.typeName != nil {
 			ent := c.lookupNoTouch(db, k, true)
-			if !strings.EqualFold(cString(typeName), engine.Type(ent).Name()) {
+			if !strings.EqualFold(cString(opt.typeName), engine.Type(ent).Name()) {
 				continue
 			}
 		}
@@ -259,9 +198,7 @@ func scanCommand(c *Ctx) error {
 		}
 		keep = append(keep, k)
 	}
-	c.W.ArrayLen(2)
-	c.W.BulkString(strconv.FormatUint(next, 10))
-	c.W.ArrayLen(len(keep))
+	replyScanHeader(c, next, len(keep))
 	for _, k := range keep {
 		c.W.BulkString(k)
 	}

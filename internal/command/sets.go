@@ -13,7 +13,6 @@ import (
 	"github.com/concord-db/concord/internal/crdt/orset"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
-	"github.com/concord-db/concord/internal/glob"
 	"github.com/concord-db/concord/internal/redisnum"
 	"github.com/concord-db/concord/internal/store"
 )
@@ -666,36 +665,16 @@ func sscanCommand(c *Ctx) error {
 		return err
 	}
 	if s == nil {
-		c.W.ArrayLen(2)
-		c.W.BulkString("0")
-		c.W.ArrayLen(0)
+		replyScanHeader(c, 0, 0)
 		return nil
 	}
-	count := int64(10)
-	var pattern []byte
-	usePattern := false
-	for i := 3; i < len(c.Args); i += 2 {
-		more := len(c.Args) - i
-		switch {
-		case c.Is(i, "count") && more >= 2:
-			n, err := c.Int(i + 1)
-			if err != nil {
-				return err
-			}
-			if n < 1 {
-				return ErrSyntax
-			}
-			count = n
-		case c.Is(i, "match") && more >= 2:
-			pattern = c.Args[i+1]
-			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
-		default:
-			return ErrSyntax
-		}
+	opt, err := parseScanOptions(c, 3, false)
+	if err != nil {
+		return err
 	}
 	var out []string
 	visit := func(m string) {
-		if !usePattern || glob.Match(pattern, setBytes(m), false) {
+		if opt.matches(setBytes(m)) {
 			out = append(out, m)
 		}
 	}
@@ -707,7 +686,7 @@ func sscanCommand(c *Ctx) error {
 		})
 		setSortIfIntset(c, out)
 	} else {
-		next = s.Scan(cursor, int(min(count, math.MaxInt32)), visit)
+		next = s.Scan(cursor, opt.count, visit)
 	}
 	c.W.ArrayLen(2)
 	c.W.BulkString(strconv.FormatUint(next, 10))
