@@ -291,27 +291,7 @@ func TestHashAnyCausalOrderConverges(t *testing.T) {
 		}
 		var want map[string]string
 		for replica := range 4 {
-			rep := newMember(clock.MemberID(10+replica), true)
-			pending := append([]*effect.Effect(nil), all...)
-			r.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
-			rep.e.Lock()
-			for len(pending) > 0 {
-				progressed := false
-				for i := 0; i < len(pending); i++ {
-					if rep.e.Ready(pending[i]) {
-						if err := rep.e.Apply(pending[i]); err != nil {
-							t.Fatal(err)
-						}
-						pending = append(pending[:i], pending[i+1:]...)
-						progressed = true
-						break
-					}
-				}
-				if !progressed {
-					t.Fatalf("seed %d: %d batches can never be applied", seed, len(pending))
-				}
-			}
-			rep.e.Unlock()
+			rep := replay(t, r, clock.MemberID(10+replica), all)
 			got := map[string]string{}
 			for _, k := range keys {
 				got[k] = rep.hshow(k)

@@ -298,21 +298,7 @@ func TestSetAnyCausalOrderConverges(t *testing.T) {
 			}
 		}
 		for replica := range 3 {
-			rep := newMember(clock.MemberID(10+replica), true)
-			pending := slices.Clone(all)
-			r.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
-			rep.e.Lock()
-			for len(pending) > 0 {
-				i := slices.IndexFunc(pending, rep.e.Ready)
-				if i < 0 {
-					t.Fatalf("seed %d: %d batches can never be applied", seed, len(pending))
-				}
-				if err := rep.e.Apply(pending[i]); err != nil {
-					t.Fatal(err)
-				}
-				pending = slices.Delete(pending, i, i+1)
-			}
-			rep.e.Unlock()
+			rep := replay(t, r, clock.MemberID(10+replica), all)
 			for _, k := range keys {
 				if got := rep.show(k); got != want[k] {
 					t.Fatalf("seed %d: replica %d has %s=%s, members have %s", seed, replica, k, got, want[k])

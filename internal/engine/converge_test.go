@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/concord-db/concord/internal/clock"
@@ -219,27 +220,7 @@ func TestAnyCausalOrderConverges(t *testing.T) {
 		}
 		var want map[string]string
 		for replica := range 4 {
-			rep := newMember(clock.MemberID(10+replica), true)
-			pending := append([]*effect.Effect(nil), all...)
-			r.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
-			rep.e.Lock()
-			for len(pending) > 0 {
-				progressed := false
-				for i := 0; i < len(pending); i++ {
-					if rep.e.Ready(pending[i]) {
-						if err := rep.e.Apply(pending[i]); err != nil {
-							t.Fatal(err)
-						}
-						pending = append(pending[:i], pending[i+1:]...)
-						progressed = true
-						break
-					}
-				}
-				if !progressed {
-					t.Fatalf("seed %d: %d batches can never be applied", seed, len(pending))
-				}
-			}
-			rep.e.Unlock()
+			rep := replay(t, r, clock.MemberID(10+replica), all)
 			got := map[string]string{}
 			for _, k := range keys {
 				got[k] = rep.get(k)
@@ -278,4 +259,26 @@ func TestApplyIsIdempotentAndCausal(t *testing.T) {
 		t.Fatalf("vector clock %d", got)
 	}
 	_ = crdt.TypeString
+}
+
+// replay applies every batch to a fresh member with the given id, in a random causal order
+// drawn from r (delivery is causal: a batch waits for those it depends on).
+func replay(t *testing.T, r *rand.Rand, id clock.MemberID, batches []*effect.Effect) *member {
+	t.Helper()
+	rep := newMember(id, true)
+	pending := slices.Clone(batches)
+	r.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
+	rep.e.Lock()
+	defer rep.e.Unlock()
+	for len(pending) > 0 {
+		i := slices.IndexFunc(pending, rep.e.Ready)
+		if i < 0 {
+			t.Fatalf("%d batches can never be applied", len(pending))
+		}
+		if err := rep.e.Apply(pending[i]); err != nil {
+			t.Fatal(err)
+		}
+		pending = slices.Delete(pending, i, i+1)
+	}
+	return rep
 }
