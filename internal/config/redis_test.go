@@ -3,6 +3,7 @@ package config
 import (
 	"bufio"
 	"fmt"
+	"github.com/concord-db/concord/test/testserver"
 	"net"
 	"os"
 	"os/exec"
@@ -96,10 +97,7 @@ func (rc *redisConn) must(t *testing.T, args ...string) any {
 // configuration), or skips the test when redis-server is not installed.
 func startRedis(t *testing.T, extra ...string) (rc *redisConn, port int, dir string) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not on PATH: skipping the comparison with Redis 7.0")
-	}
+	bin := testserver.NeedTool(t, "redis-server", testserver.SkipMessage)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -176,10 +174,7 @@ func lookPathRedis() (string, error) { return exec.LookPath("redis-server") }
 // the given port.
 func startRedisWithFile(t *testing.T, path string, port int) *redisConn {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not on PATH")
-	}
+	bin := testserver.NeedTool(t, "redis-server", testserver.SkipMessage)
 	cmd := exec.Command(bin, path)
 	cmd.Dir = filepath.Dir(path)
 	var out strings.Builder

@@ -3,10 +3,9 @@ package glob
 import (
 	"bufio"
 	"fmt"
+	"github.com/concord-db/concord/test/testserver"
 	"math/rand"
 	"net"
-	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,48 +85,17 @@ func readFull(r *bufio.Reader, buf []byte) (int, error) {
 	return n, nil
 }
 
-// startRedis starts a throw-away redis-server on a free loopback port, or
-// skips the test when redis-server is not installed.
+// startRedis starts a throw-away redis-server (skipped without one, failing under
+// CONCORD_REQUIRE_REDIS=1, as every differential test) and connects to it.
 func startRedis(t *testing.T) *redisConn {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not on PATH: skipping the comparison with Redis")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv := testserver.StartRedis(t)
+	c, err := net.Dial("tcp", srv.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", dir+"/redis.log")
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err == nil {
-			rc := &redisConn{c: c, r: bufio.NewReader(c)}
-			t.Cleanup(func() { c.Close() })
-			if v, err := rc.do("PING"); err == nil && v == "PONG" {
-				return rc
-			}
-			c.Close()
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(dir + "/redis.log")
-			t.Fatalf("redis-server did not start: %v\n%s", err, log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	t.Cleanup(func() { c.Close() })
+	return &redisConn{c: c, r: bufio.NewReader(c)}
 }
 
 func strs(t *testing.T, v any) []string {
