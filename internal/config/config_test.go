@@ -300,7 +300,8 @@ func TestEffective(t *testing.T) {
 	for _, n := range []string{"bind", "port", "dir", "requirepass", "maxclients", "databases", "loglevel",
 		"logfile", "proto-max-bulk-len", "client-query-buffer-limit", "timeout", "hz", "member-id",
 		"member-name", "peer-port", "peer-secret", "peer", "protected-mode", "enable-debug-command",
-		"client-output-buffer-limit", "io-threads", "PORT"} {
+		"client-output-buffer-limit", "io-threads", "set-max-intset-entries",
+		"hash-max-listpack-entries", "hash-max-listpack-value", "PORT"} {
 		if !Effective(n) {
 			t.Errorf("Effective(%s) = false", n)
 		}
@@ -312,7 +313,7 @@ func TestEffective(t *testing.T) {
 		}
 	}
 	ne := NoEffect()
-	if !sort.StringsAreSorted(ne) || len(ne)+21 != len(Params()) {
+	if !sort.StringsAreSorted(ne) || len(ne)+24 != len(Params()) {
 		t.Errorf("NoEffect: %d names, %d parameters", len(ne), len(Params()))
 	}
 	for _, n := range ne {

@@ -415,6 +415,9 @@ var effectiveParams = []string{
 	"bind", "port", "dir", "requirepass", "maxclients", "databases", "loglevel",
 	"logfile", "proto-max-bulk-len", "client-query-buffer-limit", "timeout", "hz",
 	"protected-mode", "enable-debug-command", "client-output-buffer-limit", "io-threads",
+	// they decide what OBJECT ENCODING says, the order of small collections' replies and
+	// whether SSCAN/HSCAN return a small collection whole, as in Redis
+	"set-max-intset-entries", "hash-max-listpack-entries", "hash-max-listpack-value",
 }
 
 func withStrOK(p *param, f func(string) string) *param { p.strOK = f; return p }
