@@ -41,9 +41,6 @@ type Value interface {
 	// Live reports whether the value is visible to users (a key whose value is not live does
 	// not exist for Redis commands).
 	Live() bool
-	// Retained reports whether the value holds metadata that must be kept after it stopped
-	// being live, so that effects still in flight resolve correctly (a tombstone).
-	Retained() bool
 }
 
 // Key is the envelope of a key: its value, the stamp of the write that created the value (it

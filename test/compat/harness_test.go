@@ -175,32 +175,6 @@ func (s *stream) on(i int, cmp cmpFunc, args ...string) *testserver.Reply {
 	return testserver.MustParse(refRaw)
 }
 
-// raw writes the same bytes to connection i of both servers and compares everything they send
-// back until idle passes without data or the connection is closed.
-func (s *stream) raw(i int, data []byte, idle time.Duration) (refOut []byte, closed bool) {
-	s.t.Helper()
-	s.step++
-	label := fmt.Sprintf("#%d c%d raw %s", s.step, i, testserver.Quote(data))
-	s.ref[i].WriteRaw(data)
-	s.tgt[i].WriteRawErr(data)
-	type res struct {
-		out    []byte
-		closed bool
-	}
-	ch := make(chan res, 1)
-	go func() {
-		out, closed := s.tgt[i].ReadAll(idle)
-		ch <- res{out, closed}
-	}()
-	rOut, rClosed := s.ref[i].ReadAll(idle)
-	tr := <-ch
-	if !bytes.Equal(rOut, tr.out) || rClosed != tr.closed {
-		s.mismatch(label, append(rOut, closedNote(rClosed)...), append(tr.out, closedNote(tr.closed)...), nil)
-	}
-	s.record(label, rOut)
-	return rOut, rClosed
-}
-
 func closedNote(closed bool) string {
 	if closed {
 		return " <connection closed>"

@@ -15,9 +15,6 @@ import (
 // maxReplyDepth bounds nesting so that a broken server cannot make the reader recurse forever.
 const maxReplyDepth = 64
 
-// maxBulk bounds a single bulk payload the harness accepts (1 GiB).
-const maxBulk = 1 << 30
-
 // readRawReply reads exactly one reply and returns its bytes unchanged (internal/resp's framing).
 func readRawReply(r *bufio.Reader) ([]byte, error) { return resp.ReadRawReply(r) }
 

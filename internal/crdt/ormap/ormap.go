@@ -78,9 +78,6 @@ func (m *Map) Type() crdt.Type { return crdt.TypeHash }
 // Live implements crdt.Value: a hash exists while it has a field.
 func (m *Map) Live() bool { return m.n > 0 }
 
-// Retained implements crdt.Value: dead fields holding counter offsets must outlive the map.
-func (m *Map) Retained() bool { return len(m.dead) > 0 }
-
 // Len is the number of fields.
 func (m *Map) Len() int {
 	if m == nil {

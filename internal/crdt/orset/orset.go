@@ -64,10 +64,6 @@ func (s *Set) Type() crdt.Type { return crdt.TypeSet }
 // Live implements crdt.Value: a set exists while it has a member.
 func (s *Set) Live() bool { return s.n > 0 }
 
-// Retained implements crdt.Value: removals need no context beyond the observed dots, so an
-// empty set keeps nothing.
-func (s *Set) Retained() bool { return false }
-
 // Len is the number of members.
 func (s *Set) Len() int { return s.n }
 

@@ -31,7 +31,7 @@ func members(s *Set) []string {
 
 func TestBasics(t *testing.T) {
 	var s Set
-	if s.Live() || s.Len() != 0 || s.Retained() || s.Type() != crdt.TypeSet {
+	if s.Live() || s.Len() != 0 || s.Type() != crdt.TypeSet {
 		t.Fatal("zero set")
 	}
 	if !s.Add("a", obs(1, 1)) || s.Add("a", obs(1, 2)) || !s.Add("b", obs(1, 2)) {

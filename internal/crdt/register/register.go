@@ -55,8 +55,9 @@ func (v *Value) Live() bool {
 	return false
 }
 
-// Retained implements crdt.Value: counter offsets must outlive the value, or a contribution made
-// concurrently with its deletion would come back whole instead of as its unobserved part.
+// Retained reports whether the value must be kept after it stops being live: counter offsets
+// must outlive the value, or a contribution made concurrently with its deletion would come back
+// whole instead of as its unobserved part.
 func (v *Value) Retained() bool { return len(v.offsets) > 0 }
 
 // Set makes val the base, written by the batch of obs at hlc; offsets are the counter totals the
