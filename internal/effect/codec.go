@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 
 	"github.com/concord-db/concord/internal/clock"
@@ -25,6 +26,8 @@ import (
 //	          9 At svarint           10 KeepTTL (no payload)
 //	          11 Offsets totals      12 Elems list          13 Values list
 //	          14 ElemOffsets n:uvarint { totals }
+//	          15 Scores n:uvarint { float64 bits:8 bytes little-endian }
+//	          16 IDs n:uvarint { member:uvarint seq:uvarint index:uvarint }
 //	bytes   = len:uvarint raw
 //	list    = n:uvarint { bytes }
 //	totals  = n:uvarint { member:uvarint seq:uvarint int:svarint hasFloat:byte [rat] }
@@ -63,6 +66,8 @@ const (
 	tagElems
 	tagValues
 	tagElemOffsets
+	tagScores
+	tagIDs
 )
 
 // Encode appends the encoding of b to dst.
@@ -150,6 +155,22 @@ func encodeOp(dst []byte, op *Op) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(op.ElemOffsets)))
 		for _, t := range op.ElemOffsets {
 			dst = appendTotals(dst, t)
+		}
+	}
+	if op.Scores != nil {
+		dst = binary.AppendUvarint(dst, tagScores)
+		dst = binary.AppendUvarint(dst, uint64(len(op.Scores)))
+		for _, f := range op.Scores {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+		}
+	}
+	if op.IDs != nil {
+		dst = binary.AppendUvarint(dst, tagIDs)
+		dst = binary.AppendUvarint(dst, uint64(len(op.IDs)))
+		for _, id := range op.IDs {
+			dst = binary.AppendUvarint(dst, uint64(id.Dot.Member))
+			dst = binary.AppendUvarint(dst, id.Dot.Seq)
+			dst = binary.AppendUvarint(dst, uint64(id.Index))
 		}
 	}
 	return dst
@@ -353,7 +374,7 @@ func (d *decoder) op() Op {
 	var op Op
 	var seen uint32
 	for len(d.buf) > 0 && d.err == nil {
-		tag := d.uvarint(tagElemOffsets, "field tag")
+		tag := d.uvarint(tagIDs, "field tag")
 		if d.err != nil {
 			break
 		}
@@ -399,6 +420,29 @@ func (d *decoder) op() Op {
 			op.ElemOffsets = make([][]register.Total, 0, n)
 			for ; n > 0 && d.err == nil; n-- {
 				op.ElemOffsets = append(op.ElemOffsets, d.totals())
+			}
+		case tagScores:
+			n := d.count(MaxElems, "scores count")
+			if d.err == nil && n*8 > len(d.buf) {
+				d.fail("%d scores beyond the %d bytes left", n, len(d.buf))
+			}
+			if d.err != nil {
+				break
+			}
+			op.Scores = make([]float64, n)
+			for i := range op.Scores {
+				op.Scores[i] = math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
+				d.buf = d.buf[8:]
+			}
+		case tagIDs:
+			n := d.count(MaxElems, "ids count")
+			op.IDs = make([]ElemID, 0, n)
+			for ; n > 0 && d.err == nil; n-- {
+				var id ElemID
+				id.Dot.Member = d.member("id member")
+				id.Dot.Seq = d.uvarint(1<<63, "id seq")
+				id.Index = uint32(d.uvarint(1<<32-1, "id index"))
+				op.IDs = append(op.IDs, id)
 			}
 		}
 	}

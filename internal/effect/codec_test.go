@@ -3,6 +3,7 @@ package effect
 import (
 	"bytes"
 	"errors"
+	"math"
 	"math/big"
 	"reflect"
 	"testing"
@@ -28,6 +29,8 @@ func sampleBatches() []*Effect {
 			{Kind: Flush, DB: -1},
 			{Kind: Publish, Key: "chan", Value: []byte("msg\x00\r\n")},
 			{Kind: HashSet, Key: "h", Elems: [][]byte{[]byte("a")}, Values: [][]byte{[]byte("1")}, ElemOffsets: [][]register.Total{nil}},
+			{Kind: ZsetSet, Key: "z", Elems: [][]byte{[]byte("a"), []byte("b")}, Scores: []float64{-0.5, math.Inf(1)}},
+			{Kind: ListInsert, Key: "l", IDs: []ElemID{{Dot: clock.Dot{Member: 2, Seq: 7}, Index: 3}}, Values: [][]byte{[]byte("x")}},
 		}},
 	}
 }

@@ -71,7 +71,32 @@ const (
 	HashSet
 	HashAdd
 	HashDelete
+
+	// Sorted sets (package crdt/zset defines the exact meaning): ZsetSet writes score Scores[i]
+	// as the base of member Elems[i] of a sorted set created at Created, stopping the counters
+	// in ElemOffsets[i]; ZsetAdd sets the origin's cumulative score contribution of member
+	// Elems[0] to Scores[0]; ZsetRemove removes what the origin had seen of members Elems.
+	ZsetSet
+	ZsetAdd
+	ZsetRemove
+
+	// Lists (package crdt/list defines the exact meaning): ListInsert inserts Values next to
+	// the element IDs refer to; ListRemove removes the elements IDs; ListSet writes Values[i]
+	// to element IDs[i].
+	ListInsert
+	ListRemove
+	ListSet
+
+	// HLLAdd merges the HyperLogLog registers in Value (package crdt/hll) into the key.
+	HLLAdd
 )
+
+// ElemID identifies one element inserted by a batch: the batch's dot and the element's index
+// among those the batch inserted.
+type ElemID struct {
+	Dot   clock.Dot
+	Index uint32
+}
 
 // Op is one operation of a batch. Which fields matter depends on Kind.
 type Op struct {
@@ -91,6 +116,10 @@ type Op struct {
 	Elems       [][]byte
 	Values      [][]byte
 	ElemOffsets [][]register.Total
+	// Scores are sorted-set scores or contributions, one per element.
+	Scores []float64
+	// IDs are the identities of elements an operation refers to (lists).
+	IDs []ElemID
 }
 
 // Clone returns a deep copy of the batch's structure (operations are copied; the byte slices
