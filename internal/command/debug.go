@@ -133,7 +133,7 @@ func mixDigest(d *[20]byte, data []byte) {
 
 // redisTypes are Redis's OBJ_* type numbers, which the digest mixes in.
 var redisTypes = map[crdt.Type]uint32{
-	crdt.TypeString: 0, crdt.TypeList: 1, crdt.TypeSet: 2, crdt.TypeZSet: 3, crdt.TypeHash: 4,
+	crdt.TypeString: 0, crdt.TypeHLL: 0, crdt.TypeList: 1, crdt.TypeSet: 2, crdt.TypeZSet: 3, crdt.TypeHash: 4,
 	crdt.TypeStream: 6,
 }
 

@@ -14,12 +14,15 @@ const (
 	TypeZSet
 	TypeHash
 	TypeStream
+	// TypeHLL is a HyperLogLog. Redis stores HyperLogLogs in strings, so TYPE says "string";
+	// Concord keeps them as their own conflict-free type (semantics.md §6: DEL wins).
+	TypeHLL
 )
 
 // Name is what TYPE replies.
 func (t Type) Name() string {
 	switch t {
-	case TypeString:
+	case TypeString, TypeHLL:
 		return "string"
 	case TypeList:
 		return "list"
