@@ -32,7 +32,7 @@ func TestReplyRoundTrip(t *testing.T) {
 			t.Errorf("round trip %q -> %q", c, got)
 		}
 	}
-	for _, bad := range []string{"?x\r\n", "$3\r\nab\r\n", "*1\r\n", ":abc\r\n", "+OK\n", "$-2\r\n", "%-1\r\n", "#x\r\n", "$01\r\na\r\n"} {
+	for _, bad := range []string{"?x\r\n", "$3\r\nab\r\n", "*1\r\n", ":abc\r\n", "+OK\n", "$-2\r\n", "%-1\r\n", "#x\r\n", "$01\r\na\r\n", "\r\n", "*1\r\n\r\n"} {
 		if _, err := ParseReply([]byte(bad)); err == nil {
 			t.Errorf("ParseReply(%q) accepted malformed input", bad)
 		}

@@ -35,7 +35,8 @@ func readLine(r *bufio.Reader, out *[]byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(line) < 2 || line[len(line)-2] != '\r' {
+	// the type byte and CRLF: a bare "\r\n" has no type byte
+	if len(line) < 3 || line[len(line)-2] != '\r' {
 		return "", fmt.Errorf("resp: line not terminated by CRLF: %q", line)
 	}
 	*out = append(*out, line...)
