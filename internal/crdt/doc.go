@@ -13,4 +13,9 @@
 // every covered dot, and elements added concurrently elsewhere (uncovered dots) survive.
 // Counter contributions are cumulative per member and cannot be cut at a dot, so removals of
 // counters carry explicit offsets instead (see package register).
+//
+// Type contests (contest.go) are settled per key from creation stamps, with a record, kept
+// only for keys that had a contest, of which dots belong to which creation. Full-resync state
+// (state.go, keystate.go): the encoding primitives every type's AppendState/DecodeState uses,
+// and the envelope's own state and merge.
 package crdt

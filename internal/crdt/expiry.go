@@ -18,15 +18,31 @@ type expiryWrite struct {
 }
 
 // Write records an expiry write made by the batch of obs: at is an absolute time in ms, 0 for
-// no TTL.
-func (e *Expiry) Write(at int64, obs Observed) {
+// no TTL. A write the origin had not seen that survives with another time is a contest
+// (RuleExpiry): the result names the winner and the loser and the loser's time. Concurrent
+// writes of the same time are no contest.
+func (e *Expiry) Write(at int64, obs Observed) Resolution {
 	e.Remove(obs)
 	w := expiryWrite{dot: obs.Self, at: at}
 	if e.first.dot.IsZero() {
 		e.first = w
-	} else {
-		e.more = append(e.more, w)
+		return Resolution{}
 	}
+	prev := e.first
+	for _, o := range e.more {
+		if better(o, prev) {
+			prev = o
+		}
+	}
+	e.more = append(e.more, w)
+	if prev.at == at {
+		return Resolution{}
+	}
+	winner, loser := prev, w
+	if better(w, prev) {
+		winner, loser = w, prev
+	}
+	return Resolution{Rule: RuleExpiry, Winner: Write{Dot: winner.dot}, Loser: Write{Dot: loser.dot}, LoserAt: loser.at}
 }
 
 // Remove drops every expiry write the origin of obs had seen.

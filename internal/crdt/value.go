@@ -47,11 +47,14 @@ type Value interface {
 }
 
 // Key is the envelope of a key: its value, the stamp of the write that created the value (it
-// decides type conflicts: semantics.md §7) and the expiry register.
+// decides type conflicts: semantics.md §7), the expiry register, and the record of type
+// contests the key went through and of the HyperLogLog deletions it remembers (deletions.go;
+// nil for the vast majority of keys, which never had either).
 type Key struct {
 	Value   Value
 	Created clock.Stamp
 	Expiry  Expiry
+	contest *contest
 }
 
 // Live reports whether the key exists (ignoring expiry time).
@@ -67,21 +70,57 @@ func (k *Key) Type() Type {
 
 // Accepts decides whether an effect that targets a value of type t created at created may act
 // on this key, and makes the key hold a value of type t when the effect's value wins a type
-// conflict. It returns false when the effect targets the losing value and must be ignored
-// (semantics.md §7). A deleted key's type and creation stamp are kept (as a tombstone) until
-// every member has seen the deletion, so that every member decides a contest the same way
-// whatever order the deletion and a concurrent creation of another type arrive in.
+// contest (the caller then creates the value). It returns false when the effect targets a value
+// that lost a contest and must be ignored (semantics.md §7; see contest.go for the rule and why
+// it holds in every causal order). A deleted key's envelope is kept (as a tombstone) until the
+// deletion is stable, so that every member decides a contest the same way whatever order the
+// deletion and a concurrent creation of another type arrive in.
+//
+// When the effect's value loses to a later creation of the key's type but beats some earlier
+// creations whose elements the value still holds, Accepts records which dots those elements
+// have; the engine removes them (TakeHidden) after the operation.
 func (k *Key) Accepts(t Type, created clock.Stamp) bool {
-	if k.Value != nil && k.Value.Type() != t {
-		if !created.After(k.Created) {
-			return false
+	c := k.contest
+	if c != nil && c.beaten.After(created) {
+		return false // a creation that some value of another type beat
+	}
+	if k.Value == nil {
+		if k.Created == (clock.Stamp{}) || created.After(k.Created) {
+			k.Created = created
 		}
-		k.Value = nil // the old value lost the contest: the effect's type takes the key
-		k.Created = created
 		return true
 	}
-	if k.Value == nil || created.After(k.Created) {
-		k.Created = created
+	if k.Value.Type() == t {
+		if created.After(k.Created) {
+			k.Created = created
+		}
+		return true
 	}
+	if k.Created.After(created) {
+		k.beat(created) // the effect's value lost, possibly beating older creations
+		return false
+	}
+	// The effect's value is the later creation (a tie is two operations of one batch, and
+	// the later operation wins): the old value lost entirely. It is kept aside, for the
+	// counter totals it may hold, and a value of type t kept aside earlier comes back (with
+	// nothing visible in it): see contest.go.
+	if c == nil {
+		c = &contest{}
+		k.contest = c
+	}
+	c.beaten, c.incs, c.hide, c.history = k.Created, nil, nil, nil
+	old := k.Value
+	k.Value = c.takeLost(t)
+	c.putLost(old)
+	k.Created = created
 	return true
+}
+
+// Unobserved is implemented by values that can tell whether they hold an element or a live
+// contribution that the origin of obs had not seen. When a newer creation of a value's type
+// replaces the creation stamp of a value that still holds such things, the key records where
+// the older creation's elements end (Key.Supersede); values that do not implement it are
+// assumed to hold some.
+type Unobserved interface {
+	HoldsUnobserved(obs Observed) bool
 }

@@ -55,6 +55,9 @@ const (
 	Expire
 	// Flush removes every key of database DB (all databases when DB < 0) that the origin had
 	// seen. Keys holding counters are listed as Delete operations before it in the same batch.
+	// Elems lists the keys the origin deleted for good (live HyperLogLogs: semantics.md §6,
+	// DEL wins), each the database number (uvarint) followed by the name; the engine fills it
+	// when the FLUSH is applied locally.
 	Flush
 	// Publish delivers a pub/sub message (Key is the channel, Value the message) to subscribers
 	// on every member. It changes no state.
@@ -73,22 +76,33 @@ const (
 	HashDelete
 
 	// Sorted sets (package crdt/zset defines the exact meaning): ZsetSet writes score Scores[i]
-	// as the base of member Elems[i] of a sorted set created at Created, stopping the counters
-	// in ElemOffsets[i]; ZsetAdd sets the origin's cumulative score contribution of member
-	// Elems[0] to Scores[0]; ZsetRemove removes what the origin had seen of members Elems.
+	// as the base of member Elems[i] of a sorted set created at Created (a fresh add), stopping
+	// the counters in ElemOffsets[i]; ZsetAdd sets the origin's cumulative score contribution
+	// of member Elems[0] to Scores[0] (a new total, not a delta); ZsetRemove removes what the
+	// origin had seen of members Elems, counters up to ElemOffsets[i]. Sorted-set offsets are
+	// register.Total values whose Int holds the float64 bits of the total (zset.ToTotals).
 	ZsetSet
 	ZsetAdd
 	ZsetRemove
 
-	// Lists (package crdt/list defines the exact meaning): ListInsert inserts Values next to
-	// the element IDs refer to; ListRemove removes the elements IDs; ListSet writes Values[i]
-	// to element IDs[i].
+	// Lists (package crdt/list defines the exact meaning): ListInsert inserts Values[i] at
+	// position path Elems[i] (from list.Between; the element's key is the path followed by the
+	// batch's stamp) in a list created at Created; ListRemove removes the elements whose keys are
+	// Elems; ListSet writes Values[i] to the element with key Elems[i].
 	ListInsert
 	ListRemove
 	ListSet
 
 	// HLLAdd merges the HyperLogLog registers in Value (package crdt/hll) into the key.
 	HLLAdd
+
+	// Redis 7 function libraries, kept by the engine apart from the keyspace (DB is unused;
+	// engine/functions.go defines the rule): FunctionLoad loads library Key with code Value,
+	// replacing the loads of Key its origin had seen; FunctionDelete removes the loads of
+	// library Key its origin had seen; FunctionFlush removes every load its origin had seen.
+	FunctionLoad
+	FunctionDelete
+	FunctionFlush
 )
 
 // ElemID identifies one element inserted by a batch: the batch's dot and the element's index

@@ -38,7 +38,7 @@ func elemOffsets(op *effect.Op, i int) []register.Total {
 }
 
 // applyHashSet writes Values[i] to field Elems[i], stopping the counters in ElemOffsets[i].
-func applyHashSet(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
+func applyHashSet(e *Engine, b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 	ent := collectionEntry(db, op.Key, crdt.TypeHash, op.Created, newHash)
 	if ent == nil {
 		return nil
@@ -50,13 +50,15 @@ func applyHashSet(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 		if i < len(op.Values) {
 			v = op.Values[i]
 		}
-		m.Set(f, v, obs, b.HLC, elemOffsets(op, i))
+		if r := m.Set(f, v, obs, b.HLC, elemOffsets(op, i)); r.Rule != crdt.RuleNone {
+			e.record(op.DB, op.Key, crdt.TypeHash, f, r)
+		}
 	}
 	return ent
 }
 
 // applyHashAdd adds Int (and Float) to the origin's counter of field Elems[0].
-func applyHashAdd(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
+func applyHashAdd(e *Engine, b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 	if len(op.Elems) == 0 {
 		return nil
 	}
@@ -70,7 +72,7 @@ func applyHashAdd(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 
 // applyHashDelete removes what the origin had seen of fields Elems (counters up to
 // ElemOffsets). A key this member does not know is left alone: there is nothing to remove.
-func applyHashDelete(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
+func applyHashDelete(e *Engine, b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 	ent := db.Get(op.Key)
 	if ent == nil || !ent.Accepts(crdt.TypeHash, op.Created) {
 		return nil
@@ -82,7 +84,14 @@ func applyHashDelete(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry
 	}
 	obs := b.Observed()
 	for i, f := range op.Elems {
+		had := m.Has(f)
 		m.Remove(f, obs, elemOffsets(op, i))
+		if had && m.Has(f) {
+			// A write of the field the remover had not seen survives (add-wins).
+			w, _ := m.FieldWrite(f)
+			e.record(op.DB, op.Key, crdt.TypeHash, f, crdt.Resolution{
+				Rule: crdt.RuleAddWins, Winner: w, Loser: batchWrite(b)})
+		}
 	}
 	return ent
 }

@@ -21,7 +21,7 @@ func init() {
 
 func newSet() crdt.Value { return orset.New() }
 
-func applySetAdd(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
+func applySetAdd(e *Engine, b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 	ent := collectionEntry(db, op.Key, crdt.TypeSet, op.Created, newSet)
 	if ent == nil {
 		return nil
@@ -34,7 +34,7 @@ func applySetAdd(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 	return ent
 }
 
-func applySetRemove(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
+func applySetRemove(e *Engine, b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry {
 	if db.Get(op.Key) == nil {
 		return nil // nothing was ever added here
 	}
@@ -45,7 +45,13 @@ func applySetRemove(b *effect.Effect, op *effect.Op, db *store.DB) *store.Entry 
 	s := ent.Value.(*orset.Set)
 	obs := b.Observed()
 	for _, m := range op.Elems {
-		s.Remove(elemString(m), obs)
+		name := elemString(m)
+		if !s.Remove(name, obs) && s.Contains(name) {
+			// An add the remover had not seen survives (add-wins). Sets keep the dots of
+			// adds, not their times.
+			e.record(op.DB, op.Key, crdt.TypeSet, m, crdt.Resolution{
+				Rule: crdt.RuleAddWins, Winner: crdt.Write{Dot: s.Dots(name)[0]}, Loser: batchWrite(b)})
+		}
 	}
 	return ent
 }

@@ -310,11 +310,9 @@ func TestSetAnyCausalOrderConverges(t *testing.T) {
 
 // A string created between two concurrent set creations (by stamp) must make the older set's
 // members lose everywhere (semantics.md §7: the later creation wins entirely; effects aimed at
-// the losing value are ignored). crdt.Key.Accepts merges two values of the same type whatever
-// lies between them, so the order of arrival decides. Skipped until the key-level rule is fixed
-// (shared code, reported to the lead).
+// the losing value are ignored), in every order of arrival: the key remembers which creation
+// each element belongs to (crdt/contest.go).
 func TestSetTypeContestThreeWay(t *testing.T) {
-	t.Skip("known issue in crdt.Key.Accepts: same-type values are merged across a later value of another type")
 	var want string
 	for _, order := range [][]int{{0, 1, 2}, {2, 0, 1}, {0, 2, 1}} {
 		m1, m2, m3 := newMember(1, true), newMember(2, true), newMember(3, true)

@@ -36,6 +36,8 @@ type Engine struct {
 	seq  uint64       // this member's latest sequence number
 	vc   clock.Vector // applied effects per origin
 	deps clock.Vector // snapshot of vc shared by local batches; nil after a remote apply
+	gc   gcState      // tombstone and contest-record collection (state.go)
+	libs libRegistry  // function libraries (functions.go)
 
 	batch *effect.Effect // the open local batch, nil when none
 	spare *effect.Effect // a committed batch kept for reuse (sinks never retain batches)
@@ -47,6 +49,15 @@ type Engine struct {
 	OnTouch   func(db int, key string)
 	OnFlush   func(db int)
 	OnPublish func(channel, message []byte) int
+	// OnRelease runs in Unlock, after the open batch is committed and before the lock is
+	// released: the command layer serves the clients parked by blocking commands whose keys
+	// were written under this acquisition, however they were written (a local command, a batch
+	// applied from a peer). Its writes are committed before the lock is released.
+	OnRelease func()
+	// OnConflict is told of every conflict recorded (CRDT.CONFLICTS, conflicts.go), under the
+	// lock; it must not retain c.
+	OnConflict func(c *Conflict)
+	conflicts  conflictLog
 
 	Stats Stats
 }
@@ -58,6 +69,11 @@ type Stats struct {
 	LocalEffects                 uint64 // batches made here
 	RemoteEffects                uint64 // batches from peers applied (crdt_effect_reqs)
 	FilteredEffects              uint64 // batches from peers dropped as already applied
+	// Full resync and tombstone collection (state.go): keys merged (crdt_merge_reqs), states
+	// merged (crdt_sync_full), tombstones waiting (crdt_gc_pending, as of the last collection
+	// or merge), examined and dropped by collections (crdt_gc_attempted, crdt_gc_collected).
+	MergedKeys, FullSyncs               uint64
+	GCPending, GCAttempted, GCCollected uint64
 }
 
 // New returns an engine with an empty store.
@@ -91,6 +107,10 @@ func (e *Engine) Lock() {
 // Unlock commits the open batch, if any, and releases the engine.
 func (e *Engine) Unlock() {
 	e.Commit()
+	if e.OnRelease != nil {
+		e.OnRelease()
+		e.Commit()
+	}
 	e.mu.Unlock()
 }
 

@@ -20,12 +20,13 @@ import (
 type Entry struct {
 	crdt.Key
 	Name     string
-	ExpireAt int64 // the resolved expiry (0: none), kept in sync by Update
-	Access   int64 // last access time in ms (OBJECT IDLETIME), local only
-	Hits     uint8 // access frequency counter (OBJECT FREQ), local only
-	liveIdx  int32 // index in DB.live, -1 when not live
-	expIdx   int32 // index in DB.expires, -1 when no TTL or not live
-	tomb     bool  // dead and counted in DB.tombstones
+	ExpireAt int64  // the resolved expiry (0: none), kept in sync by Update
+	Access   int64  // last access time in ms (OBJECT IDLETIME), local only
+	Hits     uint8  // access frequency counter (OBJECT FREQ), local only
+	tomb     bool   // dead and counted in DB.tombstones
+	liveIdx  int32  // index in DB.live, -1 when not live
+	expIdx   int32  // index in DB.expires, -1 when no TTL or not live
+	gen      uint32 // tombstone generation the entry last changed in while dead (see Collect)
 }
 
 // DB is one numbered database.
@@ -45,11 +46,22 @@ type Store struct {
 	// KeepTombstones makes dead keys stay (as tombstones) until Collect; a member without
 	// peers drops them at once.
 	KeepTombstones bool
+	// Tombstone generations: every entry that is dead after a change joins the open
+	// generation (gen); sealed generations wait in dead until their owner (the engine) knows
+	// that nothing still in flight can refer to them and collects them.
+	gen  uint32
+	dead map[uint32][]deadRef
+}
+
+// deadRef is an entry that was dead after a change made in some generation.
+type deadRef struct {
+	db *DB
+	e  *Entry
 }
 
 // New returns a store with n empty databases.
 func New(n int) *Store {
-	s := &Store{dbs: make([]*DB, n)}
+	s := &Store{dbs: make([]*DB, n), gen: 1}
 	for i := range s.dbs {
 		s.dbs[i] = newDB()
 	}
@@ -133,6 +145,13 @@ func (s *Store) Update(d *DB, e *Entry) bool {
 		if !e.tomb {
 			e.tomb = true
 			d.tombstones++
+		}
+		if e.gen != s.gen {
+			e.gen = s.gen
+			if s.dead == nil {
+				s.dead = make(map[uint32][]deadRef)
+			}
+			s.dead[s.gen] = append(s.dead[s.gen], deadRef{d, e})
 		}
 		return true
 	}
@@ -233,4 +252,47 @@ func (d *DB) EachEntry(fn func(*Entry) bool) {
 			return
 		}
 	}
+}
+
+// Seal closes the open tombstone generation and returns its id and the number of changes to
+// dead entries it recorded; when it recorded none it stays open (n is 0).
+func (s *Store) Seal() (id uint32, n int) {
+	id, n = s.gen, len(s.dead[s.gen])
+	if n > 0 {
+		s.gen++
+		if s.gen == 0 {
+			s.gen = 1 // 0 means "in no generation"
+		}
+	}
+	return id, n
+}
+
+// Collect drops the tombstones of sealed generation id that did not change since (an entry
+// that changed again belongs to a later generation; one that came back to life is no tombstone)
+// unless keep says they must stay. It returns the tombstones examined and those dropped.
+func (s *Store) Collect(id uint32, keep func(*Entry) bool) (attempted, collected int) {
+	for _, r := range s.dead[id] {
+		e := r.e
+		if e.gen != id || !e.tomb || e.Live() || r.db.keys[e.Name] != e {
+			continue
+		}
+		attempted++
+		if keep(e) {
+			e.gen = 0 // kept until it changes again
+			continue
+		}
+		r.db.Drop(e)
+		collected++
+	}
+	delete(s.dead, id)
+	return attempted, collected
+}
+
+// Tombstones is the number of dead keys kept in every database.
+func (s *Store) Tombstones() int {
+	n := 0
+	for _, d := range s.dbs {
+		n += d.tombstones
+	}
+	return n
 }

@@ -427,8 +427,9 @@ func (m *Map) bury(name string, reg *register.Value) {
 }
 
 // Set writes val to field, written by the batch of obs at hlc; offsets are the counter totals
-// of the field the origin had seen, which stop counting (HSET, HSETNX, HMSET).
-func (m *Map) Set(field, val []byte, obs crdt.Observed, hlc clock.HLC, offsets []register.Total) {
+// of the field the origin had seen, which stop counting (HSET, HSETNX, HMSET). It returns the
+// last-writer-wins conflict resolved when the field held a value the origin had not seen.
+func (m *Map) Set(field, val []byte, obs crdt.Observed, hlc clock.HLC, offsets []register.Total) crdt.Resolution {
 	m.noteLen(len(field))
 	m.noteLen(len(val))
 	if i, ok := m.index[string(field)]; ok {
@@ -436,26 +437,41 @@ func (m *Map) Set(field, val []byte, obs crdt.Observed, hlc clock.HLC, offsets [
 		if s.reg == nil && len(offsets) == 0 && obs.Covers(unpack(s.dot)) {
 			if p, ok := pack(obs.Self); ok { // the common case: an overwrite of what was seen
 				s.val, s.hlc, s.dot = str(val), hlc, p
-				return
+				return crdt.Resolution{}
 			}
 		}
-		m.fullReg(s).Set(val, obs, hlc, offsets)
-		return
+		return m.fullReg(s).Set(val, obs, hlc, offsets)
 	}
 	name := str(field)
 	if reg := m.dead[name]; reg != nil { // kept for its offsets: live again
 		delete(m.dead, name)
-		reg.Set(val, obs, hlc, offsets)
+		r := reg.Set(val, obs, hlc, offsets)
 		m.insert(slot{name: name, reg: reg})
-		return
+		return r
 	}
 	if p, ok := pack(obs.Self); ok && len(offsets) == 0 {
 		m.insert(slot{name: name, val: str(val), hlc: hlc, dot: p})
-		return
+		return crdt.Resolution{}
 	}
 	reg := &register.Value{}
-	reg.Set(val, obs, hlc, offsets)
+	r := reg.Set(val, obs, hlc, offsets)
 	m.insert(slot{name: name, reg: reg})
+	return r
+}
+
+// FieldWrite returns the winning write of a live field that holds a written value (false when
+// the field is absent or holds only counters).
+func (m *Map) FieldWrite(field []byte) (crdt.Write, bool) {
+	i, ok := m.index[string(field)]
+	if !ok {
+		return crdt.Write{}, false
+	}
+	s := m.at(i)
+	if s.reg == nil {
+		return crdt.Write{Dot: unpack(s.dot), HLC: s.hlc}, true
+	}
+	w, _ := s.reg.Base()
+	return w, !w.Dot.IsZero()
 }
 
 // Contribute adds a counter contribution of member in its batch seq to field: n to the integer

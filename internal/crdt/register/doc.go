@@ -19,4 +19,8 @@
 // live contribution the base bytes are returned as written. Otherwise the base (0 when absent)
 // and the contributions are summed exactly and printed as Redis prints integers or, when a
 // floating contribution is live or the base is not an integer, as INCRBYFLOAT prints its result.
+//
+// State. AppendState/DecodeState/Merge (state.go, which documents the format) carry the whole
+// state for full resynchronisation and snapshots; Merge joins two replicas' states as if one
+// had applied the other's missing effects.
 package register

@@ -61,16 +61,37 @@ func (v *Value) Live() bool {
 func (v *Value) Retained() bool { return len(v.offsets) > 0 }
 
 // Set makes val the base, written by the batch of obs at hlc; offsets are the counter totals the
-// origin had seen (from Observed on the origin), which stop counting.
-func (v *Value) Set(val []byte, obs crdt.Observed, hlc clock.HLC, offsets []Total) {
+// origin had seen (from Observed on the origin), which stop counting. When a base the origin
+// had not seen survives the removal, the two writes were concurrent: the result says which
+// one last-writer-wins kept.
+func (v *Value) Set(val []byte, obs crdt.Observed, hlc clock.HLC, offsets []Total) crdt.Resolution {
 	v.Remove(obs, offsets)
 	c := candidate{dot: obs.Self, hlc: hlc, val: val}
 	if v.base.dot.IsZero() {
 		v.base = c
-	} else {
-		v.more = append(v.more, c)
-		v.promote()
+		return crdt.Resolution{}
 	}
+	prev := v.base
+	v.more = append(v.more, c)
+	v.promote()
+	if later(c, prev) {
+		return lww(c, prev)
+	}
+	return lww(prev, c)
+}
+
+func lww(winner, loser candidate) crdt.Resolution {
+	return crdt.Resolution{
+		Rule:       crdt.RuleLWW,
+		Winner:     crdt.Write{Dot: winner.dot, HLC: winner.hlc},
+		Loser:      crdt.Write{Dot: loser.dot, HLC: loser.hlc},
+		LoserValue: loser.val,
+	}
+}
+
+// Base returns the winning base write and its value (a zero dot when there is none).
+func (v *Value) Base() (crdt.Write, []byte) {
+	return crdt.Write{Dot: v.base.dot, HLC: v.base.hlc}, v.base.val
 }
 
 // Remove deletes the base candidates the origin of obs had seen and the counter totals in

@@ -1,0 +1,9 @@
+package hll
+
+import "testing"
+
+func TestSelfTest(t *testing.T) {
+	if err := SelfTest(3000); err != nil {
+		t.Fatal(err)
+	}
+}
