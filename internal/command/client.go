@@ -53,6 +53,17 @@ type Client struct {
 	// Kill closes the connection from another goroutine (set by the server).
 	Kill   func()
 	killed atomic.Bool
+
+	// NoBlock makes blocking commands act as their non-blocking forms (set while a script
+	// runs; EXEC needs no flag). See blocking.go.
+	NoBlock bool
+	// block is the blocking command the client is parked on, nil when none (engine lock).
+	block *blockState
+	// park is how the connection goroutine waits for a parked client without the engine lock.
+	park parking
+	// Interrupt makes the connection goroutine's pending socket read return at once, to wake a
+	// parked client (set by the server; called with park.mu held, see ArmPark).
+	Interrupt func()
 }
 
 // NewClient returns a client whose replies are queued in a new Output.

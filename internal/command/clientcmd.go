@@ -146,6 +146,9 @@ func clientFlags(cl *Client) string {
 	if cl.InMulti {
 		b = append(b, 'x')
 	}
+	if cl.block != nil {
+		b = append(b, 'b')
+	}
 	if cl.WatchDirt {
 		b = append(b, 'd')
 	}
@@ -374,6 +377,7 @@ func (env *Env) kill(cl *Client) {
 	if cl.MarkKilled() && cl.Kill != nil {
 		cl.Kill()
 	}
+	env.ForgetBlocked(cl)
 	env.Disconnect(cl)
 }
 
@@ -544,18 +548,31 @@ func clientCachingCommand(c *Ctx) error {
 	return Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 }
 
-// clientUnblockCommand: Concord has no blocking commands yet, so no client is ever unblocked.
+// clientUnblockCommand is CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client parked by a blocking
+// command gets the reply of a timeout, or the UNBLOCKED error (blocking.go).
 func clientUnblockCommand(c *Ctx) error {
 	if len(c.Args) > 4 {
 		return subcommandSyntaxError(c)
 	}
-	if len(c.Args) == 4 && !c.Is(3, "TIMEOUT") && !c.Is(3, "ERROR") {
-		return Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+	withError := false
+	if len(c.Args) == 4 {
+		switch {
+		case c.Is(3, "TIMEOUT"):
+		case c.Is(3, "ERROR"):
+			withError = true
+		default:
+			return Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		}
 	}
-	if _, err := c.Int(2); err != nil {
+	id, err := c.Int(2)
+	if err != nil {
 		return err
 	}
-	c.W.Int(0)
+	if c.Env.unblockClient(id, withError) {
+		c.W.Int(1)
+	} else {
+		c.W.Int(0)
+	}
 	return nil
 }
 

@@ -11,8 +11,8 @@ import (
 // COMMAND and its subcommands. The metadata is Redis 7.0's (internal/commandspec), restricted to
 // the commands Concord has: the registered ones (with, for a container, only its registered
 // subcommands) and QUIT, which the dispatcher handles itself. A command Redis 7.0 does not have
-// (CLIENT NO-TOUCH, from Redis 7.2) runs but is not described: COMMAND, COUNT, LIST, INFO and
-// DOCS show what a Redis 7.0 server with fewer commands would show.
+// (CLIENT NO-TOUCH, from Redis 7.2; Concord's own CRDT.* commands) runs but is not described:
+// COMMAND, COUNT, LIST, INFO and DOCS show what a Redis 7.0 server with fewer commands would show.
 
 func init() {
 	define(&Command{Name: "command", Arity: -1, Run: commandAllCommand, Subcommands: subcommands("command",

@@ -64,7 +64,7 @@ func (c *Ctx) Float(i int) (float64, error) {
 // (TypeNone: any type).
 func (c *Ctx) Read(key string, want crdt.Type) (*store.Entry, error) {
 	ent := c.E.Read(c.DB(), key)
-	if ent != nil && want != crdt.TypeNone && ent.Type() != want {
+	if ent != nil && !typeMatches(ent.Type(), want) {
 		return nil, ErrWrongType
 	}
 	return ent, nil
@@ -73,7 +73,7 @@ func (c *Ctx) Read(key string, want crdt.Type) (*store.Entry, error) {
 // Lookup is Read without hit/miss statistics.
 func (c *Ctx) Lookup(key string, want crdt.Type) (*store.Entry, error) {
 	ent := c.E.Lookup(c.DB(), key)
-	if ent != nil && want != crdt.TypeNone && ent.Type() != want {
+	if ent != nil && !typeMatches(ent.Type(), want) {
 		return nil, ErrWrongType
 	}
 	return ent, nil
@@ -82,10 +82,17 @@ func (c *Ctx) Lookup(key string, want crdt.Type) (*store.Entry, error) {
 // LookupWrite looks up a key that the command is going to write.
 func (c *Ctx) LookupWrite(key string, want crdt.Type) (*store.Entry, error) {
 	ent := c.E.LookupWrite(c.DB(), key)
-	if ent != nil && want != crdt.TypeNone && ent.Type() != want {
+	if ent != nil && !typeMatches(ent.Type(), want) {
 		return nil, ErrWrongType
 	}
 	return ent, nil
+}
+
+// typeMatches reports whether a key of type got serves a command that wants type want
+// (TypeNone: any). A HyperLogLog is a string for the string commands, as Redis stores
+// HyperLogLogs in strings (StringValue gives its Redis encoding).
+func typeMatches(got, want crdt.Type) bool {
+	return want == crdt.TypeNone || got == want || (want == crdt.TypeString && got == crdt.TypeHLL)
 }
 
 // Delete removes a live key; it reports whether there was one.

@@ -204,7 +204,7 @@ func debugObject(c *Ctx) error {
 
 // serializedLength is rdbSavedObjectLen for the values Concord has (strings).
 func serializedLength(c *Ctx, ent *store.Entry, enc string) int64 {
-	if ent.Type() != crdt.TypeString {
+	if !typeMatches(ent.Type(), crdt.TypeString) {
 		return 0
 	}
 	v := StringValue(ent)

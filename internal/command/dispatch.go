@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,9 @@ const maxBatch = 256
 // (authentication, subscriptions, closing). Each command is still its own effect batch. The
 // error is next's (a protocol error), for the caller to reply to after these replies.
 func (env *Env) ExecuteAll(cl *Client, args [][]byte, next func() ([][]byte, error)) (err error) {
+	if env.scriptBusy(cl, args) { // a script holds the lock for too long: BUSY (scripting.go)
+		return nil
+	}
 	e := env.Engine
 	e.Lock()
 	defer func() {
@@ -38,13 +42,16 @@ func (env *Env) ExecuteAll(cl *Client, args [][]byte, next func() ([][]byte, err
 		// only ever used under the engine lock, which lets publishers write to it directly.
 		_ = cl.W.Flush()
 		e.Unlock()
+		env.persistWait() // appendfsync always: no reply leaves before its fsync (server_cmds.go)
 	}()
 	authed, subs := cl.Authed, cl.Subscriptions()
 	for n := 1; ; n++ {
 		env.execute(cl, args)
 		e.Commit()
+		env.serveBlocked() // clients parked on keys this command wrote (blocking.go)
+		// A client parked by a blocking command executes nothing more until it is woken.
 		if next == nil || n >= maxBatch || cl.CloseAfterReply || cl.Authed != authed ||
-			cl.Subscriptions() != subs || cl.W.Buffered() > 64<<10 {
+			cl.Subscriptions() != subs || cl.W.Buffered() > 64<<10 || cl.block != nil {
 			return nil
 		}
 		if args, err = next(); err != nil || args == nil {
@@ -83,6 +90,16 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 	}
 	if cl.subscribedRESP2() && cmd.Flags&PubSub == 0 {
 		env.rejectCmd(cl, cmd, errorf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.Name))
+		return
+	}
+	if cmd.Flags&Write != 0 || cmd.Name == "ping" { // Redis refuses PING too
+		if err := env.writeDenied(); err != nil { // MISCONF (server_cmds.go)
+			env.rejectCmd(cl, cmd, err)
+			return
+		}
+	}
+	if env.syncGated(cl, cmd) {
+		env.rejectCmd(cl, cmd, ErrLoading)
 		return
 	}
 	if cl.InMulti && cmd.Flags&TxControl == 0 {
@@ -206,4 +223,63 @@ func cloneArgs(args [][]byte) [][]byte {
 		out[i] = bytes.Clone(a)
 	}
 	return out
+}
+
+// The write gate of a member that is syncing its own effects back from its peers after a
+// restart (replication/startup.go, docs/design/replication.md "Restarts"): until it has, a new
+// local batch could reuse a sequence number its peers already applied. Every command that can
+// make a local batch is refused with Redis's LOADING error, which clients treat as "retry
+// later" (go-redis retries it, redis-py raises BusyLoadingError, a ConnectionError): write
+// commands, PUBLISH (a replicated batch), EVAL/EVALSHA/FCALL (scripts may write), an EXEC whose
+// queue holds a write, and PING, as Redis refuses PING while loading (health checks then wait
+// for the member to be ready). Reads are served.
+
+// ErrLoading is the reply to commands refused while the member is syncing.
+var ErrLoading = Error("LOADING Redis is loading the dataset in memory")
+
+// writeGates holds each Env's gate (a field would touch env.go; several members may run in
+// one process).
+var writeGates sync.Map // *Env → func() bool
+
+// SetWriteGate installs (or, with nil, removes) the function that reports whether env must
+// refuse writes. It is called under the engine lock for candidate commands only.
+func (env *Env) SetWriteGate(syncing func() bool) {
+	if syncing == nil {
+		writeGates.Delete(env)
+		return
+	}
+	writeGates.Store(env, syncing)
+}
+
+func (env *Env) syncGated(cl *Client, cmd *Command) bool {
+	switch {
+	case cmd.Flags&Write != 0:
+	case cmd.Name == "ping", mayWrite(cmd):
+	case cmd.Name == "exec" && cl.InMulti && queuedWrite(cl.Queue):
+	default:
+		return false
+	}
+	g, ok := writeGates.Load(env)
+	return ok && g.(func() bool)()
+}
+
+// queuedWrite reports whether a MULTI queue holds a command that may write: one queued before
+// the gate closed again (a peer reported own batches this member lacks).
+func queuedWrite(queue [][][]byte) bool {
+	for _, args := range queue {
+		if cmd, err := resolve(args); err == nil && (cmd.Flags&Write != 0 || mayWrite(cmd)) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayWrite reports whether a command not flagged Write can make a local batch: PUBLISH (a
+// replicated message) and scripts, which may call write commands.
+func mayWrite(cmd *Command) bool {
+	switch cmd.Name {
+	case "publish", "eval", "evalsha", "fcall":
+		return true
+	}
+	return false
 }

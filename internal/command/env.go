@@ -33,6 +33,7 @@ type Env struct {
 	nextID  atomic.Int64
 	watch   watchers
 	hub     hub
+	block   *blockRegistry // clients parked by blocking commands; nil until one parks
 
 	Stats Stats
 }

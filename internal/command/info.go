@@ -205,8 +205,11 @@ func infoClients(c *Ctx, w *infoWriter) {
 	w.int("connected_clients", int64(c.Env.ClientCount()))
 	w.str("cluster_connections", "0")
 	w.int("maxclients", c.Env.Config.Int("maxclients"))
-	w.zeros("client_recent_max_input_buffer", "client_recent_max_output_buffer", "blocked_clients",
-		"tracking_clients", "clients_in_timeout_table")
+	w.zeros("client_recent_max_input_buffer", "client_recent_max_output_buffer")
+	blocked, timed := c.Env.BlockedClients()
+	w.int("blocked_clients", int64(blocked))
+	w.zeros("tracking_clients")
+	w.int("clients_in_timeout_table", int64(timed))
 }
 
 // bytesToHuman is Redis's bytesToHuman.
@@ -331,6 +334,12 @@ func infoMemory(c *Ctx, w *infoWriter) {
 }
 
 func infoPersistence(c *Ctx, w *infoWriter) {
+	if p := c.Env.persistence(); p != nil {
+		for _, f := range p.Info() {
+			w.str(f[0], f[1])
+		}
+		return
+	}
 	es := &c.E.Stats
 	w.zeros("loading", "async_loading", "current_cow_peak", "current_cow_size",
 		"current_cow_size_age")
@@ -461,12 +470,23 @@ func infoKeyspace(c *Ctx, w *infoWriter) {
 	}
 }
 
-// crdtMembers are the members this one knows: itself, its configured peers and every origin it
-// has applied effects from, sorted by id.
-func crdtMembers(c *Ctx) []clock.MemberID {
+// compressionRatio is what the data sent to a peer weighs uncompressed over what it weighed
+// on the wire (1.00 before anything was sent, or without compression).
+func compressionRatio(raw, wire uint64) float64 {
+	if wire == 0 {
+		return 1
+	}
+	return float64(raw) / float64(wire)
+}
+
+// crdtMembers are the members this one knows: itself, its configured peers (but forgotten
+// ones) and every origin it has applied effects from, sorted by id.
+func crdtMembers(c *Ctx, forgotten []clock.MemberID) []clock.MemberID {
 	ids := []clock.MemberID{c.E.Member()}
 	for _, p := range c.Env.Config.Peers() {
-		ids = append(ids, clock.MemberID(p.ID))
+		if !slices.Contains(forgotten, clock.MemberID(p.ID)) {
+			ids = append(ids, clock.MemberID(p.ID))
+		}
 	}
 	for m, seq := range c.E.Vector() {
 		if seq > 0 {
@@ -477,36 +497,53 @@ func crdtMembers(c *Ctx) []clock.MemberID {
 	return slices.Compact(ids)
 }
 
-// infoCRDT is the # CRDT section (replication.md §5). Until replication exists there are no peer
-// links: the sync and GC counters are 0, the backlog is empty (it starts after the vector clock)
-// and the GC minimum is the own vector clock when there are no peers, zeros otherwise (no peer's
-// vector clock has been received).
+// infoCRDT is the # CRDT section (replication.md §5). Without a replication layer (a standalone
+// member, or an engine tested alone) the sync and GC counters are 0, the backlog is empty (it
+// starts after the vector clock) and the GC minimum is the own vector clock when there are no
+// peers, zeros otherwise (no peer's vector clock has been received).
 func infoCRDT(c *Ctx, w *infoWriter) {
 	e := c.E
 	vc := e.Vector()
-	ids := crdtMembers(c)
-	gvc := vc
-	if len(c.Env.Config.Peers()) > 0 {
-		gvc = nil
+	var ri ReplInfo
+	repl := c.Env.replication()
+	if repl != nil {
+		ri = repl.Info()
 	}
-	var next clock.Vector
-	for _, m := range ids {
-		next = next.Set(m, vc.Get(m)+1)
+	ids := crdtMembers(c, ri.Forgotten)
+	if repl == nil {
+		ri.ConfigVersion = 1
+		if len(c.Env.Config.Peers()) == 0 {
+			ri.GVCMin = vc // no peer's vector clock holds it back
+		}
+		for _, m := range ids {
+			ri.BacklogFirst = ri.BacklogFirst.Set(m, vc.Get(m)+1)
+		}
+		for i := range e.Store().Len() {
+			ri.GCPending += e.Store().DB(i).Tombstones()
+		}
 	}
-	tombstones := 0
-	for i := range e.Store().Len() {
-		tombstones += e.Store().DB(i).Tombstones()
-	}
-	w.str("crdt_config_version", "1")
+	w.uint("crdt_config_version", ri.ConfigVersion)
 	w.int("crdt_replid", int64(e.Member()))
 	w.str("crdt_member_name", c.Env.Config.String("member-name"))
 	w.uint("crdt_clock", e.Seq())
 	w.str("crdt_ovc", vc.Format(ids))
 	w.uint("crdt_effect_reqs", e.Stats.RemoteEffects)
 	w.uint("crdt_ovc_filtered_effect_reqs", e.Stats.FilteredEffects)
-	w.zeros("crdt_merge_reqs", "crdt_sync_full", "crdt_sync_partial_ok", "crdt_sync_partial_err")
-	w.int("crdt_gc_pending", int64(tombstones))
-	w.zeros("crdt_gc_attempted", "crdt_gc_collected")
-	w.str("crdt_gc_gvc_min", gvc.Format(ids))
-	w.str("crdt_backlog", "size=0,first="+next.Format(ids))
+	w.uint("crdt_merge_reqs", ri.MergeReqs)
+	w.uint("crdt_sync_full", ri.SyncFull)
+	w.uint("crdt_sync_partial_ok", ri.SyncPartialOK)
+	w.uint("crdt_sync_partial_err", ri.SyncPartialErr)
+	w.int("crdt_gc_pending", int64(ri.GCPending))
+	w.uint("crdt_gc_attempted", ri.GCAttempted)
+	w.uint("crdt_gc_collected", ri.GCCollected)
+	w.str("crdt_gc_gvc_min", ri.GVCMin.Format(ids))
+	w.str("crdt_backlog", "size="+strconv.FormatInt(ri.BacklogSize, 10)+",first="+ri.BacklogFirst.Format(ids))
+	_, conflicts := e.ConflictCounts()
+	w.uint("crdt_conflicts", conflicts) // resolved here so far (CRDT.CONFLICTS)
+	for i, p := range ri.Peers {
+		w.str("crdt_peer"+strconv.Itoa(i), fmt.Sprintf(
+			"id=%d,name=%s,addr=%s,state=%s,lag_ms=%d,max_ops_lag=%d,min_ops_lag=%d,bytes_in=%d,bytes_out=%d,compression_ratio=%.2f",
+			p.ID, p.Name, p.Addr, p.State, p.LagMS, p.MaxOpsLag, p.MinOpsLag, p.BytesIn, p.BytesOut,
+			compressionRatio(p.DataRaw, p.DataWire)))
+	}
 }

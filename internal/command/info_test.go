@@ -234,7 +234,8 @@ func TestInfoCRDTWithPeers(t *testing.T) {
 		"crdt_gc_attempted:0\r\n" +
 		"crdt_gc_collected:0\r\n" +
 		"crdt_gc_gvc_min:1:0,2:0,3:0\r\n" +
-		"crdt_backlog:size=0,first=1:1,2:2,3:1\r\n"
+		"crdt_backlog:size=0,first=1:1,2:2,3:1\r\n" +
+		"crdt_conflicts:0\r\n"
 	if text != want {
 		t.Fatalf("INFO crdt:\n%s\nwant:\n%s", text, want)
 	}

@@ -15,7 +15,7 @@ func init() {
 func lcsCommand(c *Ctx) error {
 	entA := c.E.Read(c.DB(), c.Key(1))
 	entB := c.E.Read(c.DB(), c.Key(2))
-	if (entA != nil && entA.Type() != crdt.TypeString) || (entB != nil && entB.Type() != crdt.TypeString) {
+	if (entA != nil && !typeMatches(entA.Type(), crdt.TypeString)) || (entB != nil && !typeMatches(entB.Type(), crdt.TypeString)) {
 		return Error("ERR The specified keys must contain string values")
 	}
 	var a, b []byte

@@ -2,6 +2,7 @@ package command
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/concord-db/concord/internal/effect"
@@ -11,8 +12,9 @@ import (
 
 // Server commands of Redis's server group that are not INFO, CONFIG, DEBUG or COMMAND.
 //
-// Concord has no persistence yet: SAVE, BGSAVE and BGREWRITEAOF check their arguments and reply
-// errNoPersistence, LASTSAVE is the start time, and SHUTDOWN SAVE is refused.
+// SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and SHUTDOWN's saving go to the member's persistence
+// layer (package persist, installed by node with SetPersistence); without one (an Env built by
+// tests) they reply errNoPersistence and LASTSAVE is the start time.
 
 func init() {
 	define(
@@ -24,7 +26,7 @@ func init() {
 		&Command{Name: "shutdown", Arity: -1, Flags: Admin, Run: shutdownCommand},
 		&Command{Name: "save", Arity: 1, Flags: Admin, Run: saveCommand},
 		&Command{Name: "bgsave", Arity: -1, Flags: Admin, Run: bgsaveCommand},
-		&Command{Name: "bgrewriteaof", Arity: 1, Flags: Admin, Run: saveCommand},
+		&Command{Name: "bgrewriteaof", Arity: 1, Flags: Admin, Run: bgrewriteaofCommand},
 		&Command{Name: "monitor", Arity: 1, Flags: Admin, Run: monitorCommand},
 		&Command{Name: "role", Arity: 1, Flags: Fast, Run: roleCommand},
 		&Command{Name: "readonly", Arity: 1, Flags: Fast, Run: clusterOnlyCommand},
@@ -33,8 +35,72 @@ func init() {
 	)
 }
 
-// errNoPersistence is the reply of the commands that need persistence.
-const errNoPersistence Error = "ERR persistence is not implemented yet in Concord"
+// errNoPersistence is the reply of the commands that need persistence when there is none.
+const errNoPersistence Error = "ERR persistence is not configured on this member"
+
+// Persistence is what the command layer needs from package persist. Methods other than
+// WaitDurable are called with the engine lock held. Their errors are replies (Redis's text).
+type Persistence interface {
+	Save() error
+	BGSave(schedule bool) (string, error)
+	BGRewriteAOF() (string, error)
+	LastSave() int64
+	// ShutdownSave saves for SHUTDOWN; an error means the member must not stop.
+	ShutdownSave(save, nosave bool) error
+	// WriteDenied is the MISCONF error write commands get while data cannot be persisted.
+	WriteDenied() error
+	// WaitDurable returns once the writes made so far are durable as appendfsync requires; it
+	// is called after the engine lock is released and before replies are sent.
+	WaitDurable()
+	// Info is INFO persistence's fields, in order.
+	Info() [][2]string
+}
+
+// persistences holds each Env's persistence layer (like replications: no Env field needed).
+var persistences sync.Map // *Env → Persistence
+
+// SetPersistence installs (or, with nil, removes) the persistence layer of env.
+func (env *Env) SetPersistence(p Persistence) {
+	if p == nil {
+		persistences.Delete(env)
+		return
+	}
+	persistences.Store(env, p)
+}
+
+func (env *Env) persistence() Persistence {
+	if p, ok := persistences.Load(env); ok {
+		return p.(Persistence)
+	}
+	return nil
+}
+
+// persistWait is called after the engine lock is released and before replies are sent (by
+// ExecuteAll, and by Woken for a blocked client served by another's write): with appendfsync
+// always it returns once what was written is fsynced. Not under the lock.
+func (env *Env) persistWait() {
+	if p := env.persistence(); p != nil {
+		p.WaitDurable()
+	}
+}
+
+// writeDenied is the MISCONF refusal of write commands (dispatch, engine lock).
+func (env *Env) writeDenied() error {
+	if p := env.persistence(); p != nil {
+		if err := p.WriteDenied(); err != nil {
+			return Error(err.Error())
+		}
+	}
+	return nil
+}
+
+// replyErr turns a persistence error (Redis's reply text) into a reply error.
+func replyErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return Error(err.Error())
+}
 
 func dbsizeCommand(c *Ctx) error {
 	c.W.Int(int64(c.E.Store().DB(c.DB()).Size()))
@@ -49,9 +115,13 @@ func timeCommand(c *Ctx) error {
 	return nil
 }
 
-// lastsaveCommand replies the start time: nothing was ever saved, and Redis's rdb_save_time_last
-// starts at the start time too.
+// lastsaveCommand replies the time of the last successful save; before any, the start time (as
+// Redis's lastsave starts).
 func lastsaveCommand(c *Ctx) error {
+	if p := c.Env.persistence(); p != nil {
+		c.W.Int(p.LastSave())
+		return nil
+	}
 	c.W.Int(c.Env.Started.Unix())
 	return nil
 }
@@ -134,7 +204,14 @@ func shutdownCommand(c *Ctx) error {
 	if abort {
 		return Error("ERR No shutdown in progress.")
 	}
-	if save {
+	if p := c.Env.persistence(); p != nil {
+		if err := p.ShutdownSave(save, nosave); err != nil && !hasArg(c, "FORCE") {
+			if c.Env.Log != nil {
+				c.Env.Log.Warn("errors trying to shut down the server: not stopping", "err", err)
+			}
+			return Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		}
+	} else if save {
 		return errNoPersistence
 	}
 	if c.Env.Shutdown == nil {
@@ -148,13 +225,55 @@ func shutdownCommand(c *Ctx) error {
 	return nil
 }
 
-func saveCommand(c *Ctx) error { return errNoPersistence }
+// hasArg reports whether one of the command's arguments is word (case-insensitive).
+func hasArg(c *Ctx, word string) bool {
+	for i := 1; i < len(c.Args); i++ {
+		if c.Is(i, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func saveCommand(c *Ctx) error {
+	p := c.Env.persistence()
+	if p == nil {
+		return errNoPersistence
+	}
+	if err := p.Save(); err != nil {
+		return replyErr(err)
+	}
+	c.W.Simple("OK")
+	return nil
+}
 
 func bgsaveCommand(c *Ctx) error {
 	if len(c.Args) > 1 && (len(c.Args) != 2 || !c.Is(1, "SCHEDULE")) {
 		return ErrSyntax
 	}
-	return errNoPersistence
+	p := c.Env.persistence()
+	if p == nil {
+		return errNoPersistence
+	}
+	status, err := p.BGSave(len(c.Args) == 2)
+	if err != nil {
+		return replyErr(err)
+	}
+	c.W.Simple(status)
+	return nil
+}
+
+func bgrewriteaofCommand(c *Ctx) error {
+	p := c.Env.persistence()
+	if p == nil {
+		return errNoPersistence
+	}
+	status, err := p.BGRewriteAOF()
+	if err != nil {
+		return replyErr(err)
+	}
+	c.W.Simple(status)
+	return nil
 }
 
 func monitorCommand(c *Ctx) error {

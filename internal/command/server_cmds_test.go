@@ -106,7 +106,7 @@ func TestFlush(t *testing.T) {
 func TestPersistenceCommands(t *testing.T) {
 	s := newSCEnv(t)
 	cl := s.client("")
-	const noPersist = "ERR persistence is not implemented yet in Concord"
+	const noPersist = "ERR persistence is not configured on this member" // an Env without package persist
 	s.run(cl, []scStep{
 		sc(scErr(noPersist), "SAVE"),
 		sc(scArity("save"), "SAVE", "x"),
@@ -128,7 +128,7 @@ func TestShutdown(t *testing.T) {
 		sc(scErr("ERR syntax error"), "SHUTDOWN", "NOSAVE", "SAVE"),
 		sc(scErr("ERR syntax error"), "SHUTDOWN", "ABORT", "NOW"),
 		sc(scErr("ERR No shutdown in progress."), "SHUTDOWN", "ABORT"),
-		sc(scErr("ERR persistence is not implemented yet in Concord"), "SHUTDOWN", "SAVE"),
+		sc(scErr("ERR persistence is not configured on this member"), "SHUTDOWN", "SAVE"),
 		sc(scErr("ERR Errors trying to SHUTDOWN. Check logs."), "SHUTDOWN"), // no Shutdown hook
 	})
 	stopped := 0

@@ -38,6 +38,9 @@ const maxTTL = 1 << 49
 
 // StringValue returns the resolved value of a live string entry.
 func StringValue(ent *store.Entry) []byte {
+	if ent.Type() == crdt.TypeHLL {
+		return hllString(ent)
+	}
 	b, _ := ent.Value.(*register.Value).Bytes()
 	return b
 }
@@ -234,7 +237,7 @@ func mgetCommand(c *Ctx) error {
 	c.W.ArrayLen(len(c.Args) - 1)
 	for i := 1; i < len(c.Args); i++ {
 		ent := c.E.Read(c.DB(), c.Key(i))
-		if ent == nil || ent.Type() != crdt.TypeString {
+		if ent == nil || !typeMatches(ent.Type(), crdt.TypeString) {
 			c.W.Null()
 			continue
 		}
@@ -284,7 +287,11 @@ func incrBy(c *Ctx, key string, delta int64) error {
 	var cur int64
 	var created = c.E.Stamp()
 	if ent != nil {
-		n, ok := ent.Value.(*register.Value).Int()
+		reg, isReg := ent.Value.(*register.Value) // a HyperLogLog ("HYLL...") is no integer
+		if !isReg {
+			return ErrNotInteger
+		}
+		n, ok := reg.Int()
 		if !ok {
 			return ErrNotInteger
 		}
@@ -344,7 +351,7 @@ func incrbyfloatCommand(c *Ctx) error {
 	var reg *register.Value
 	created := c.E.Stamp()
 	if ent != nil {
-		reg = ent.Value.(*register.Value)
+		reg, _ = ent.Value.(*register.Value) // nil for a HyperLogLog: not a float either
 		curText = StringValue(ent)
 		created = ent.Created
 	}

@@ -7,13 +7,24 @@ import (
 
 // countingReader and countingWriter keep INFO's total_net_input_bytes / output_bytes.
 // countingReader also runs before (the reply flush) each time the reader needs more input.
+// pending holds what was read while the client was parked in a blocking command (already
+// counted); it is returned before anything else.
 type countingReader struct {
-	r      io.Reader
-	n      *atomic.Uint64
-	before func() error
+	r       io.Reader
+	n       *atomic.Uint64
+	before  func() error
+	pending []byte
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
+		return n, nil
+	}
 	if err := c.before(); err != nil {
 		return 0, err
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,6 +240,8 @@ func (s *Server) serveConn(conn net.Conn) {
 	cl.Addr = conn.RemoteAddr().String()
 	cl.LocalAddr = conn.LocalAddr().String()
 	cl.Kill = func() { conn.Close() }
+	// A parked client's goroutine sits in a read; a deadline in the past makes it return.
+	cl.Interrupt = func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) }
 	env.Engine.Lock()
 	err := env.Connect(cl)
 	env.Engine.Unlock()
@@ -249,6 +252,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	defer func() {
 		cl.Out.StopPush()
 		env.Engine.Lock()
+		env.ForgetBlocked(cl)
 		env.Disconnect(cl)
 		env.Engine.Unlock()
 	}()
@@ -289,6 +293,12 @@ func (s *Server) serveConn(conn net.Conn) {
 			}
 			return
 		}
+		if cl.Parked() {
+			if err := s.park(cl, conn, in, sock); err != nil {
+				return
+			}
+			deadline = false // park leaves no read deadline
+		}
 		if cl.Out.Overrun {
 			s.log.Warn("closing client that reached its output buffer limit", "addr", cl.Addr)
 			return
@@ -306,6 +316,37 @@ func (s *Server) serveConn(conn net.Conn) {
 			}
 		}
 	}
+}
+
+// park waits, without the engine lock, until the blocking command a client is parked on is
+// served, times out or is unblocked, then sends its reply. Meanwhile the socket is still read,
+// so that a client that disconnects is noticed (the caller then disconnects it, which removes
+// it from the keys it waits on); what it sends is kept for after, as Redis keeps it in the query
+// buffer. The read's deadline is the block's timeout, or the past when Interrupt wakes it.
+func (s *Server) park(cl *command.Client, conn net.Conn, in *countingReader, sock io.Writer) error {
+	if err := s.flush(cl, sock); err != nil { // replies to the commands before the blocking one
+		return err
+	}
+	buf := make([]byte, 512)
+	for cl.ArmPark(func(d time.Time) { _ = conn.SetReadDeadline(d) }) {
+		n, err := conn.Read(buf)
+		if n > 0 {
+			in.n.Add(uint64(n))
+			in.pending = append(in.pending, buf[:n]...)
+			if l := s.maxQueryBuffer.Load(); l > 0 && int64(len(in.pending)) > l {
+				s.log.Warn("closing blocked client that reached max query buffer length", "addr", cl.Addr)
+				return resp.ErrQueryBufferLimit
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				return err
+			}
+			s.env.BlockTimeout(cl) // nothing when it was woken for another reason
+		}
+	}
+	s.env.Woken()
+	return s.flush(cl, sock)
 }
 
 // flush moves the client's queued output to the socket (or wakes its pusher).

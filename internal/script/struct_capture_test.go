@@ -1,0 +1,42 @@
+// Replies captured from redis-server 7.0.15 (each command sent in order on one connection to a
+// fresh server, raw reply bytes recorded).
+
+package script
+
+var structCaptured = []libCase{
+	{"return struct.pack('>i', 1)", "$4\r\n\x00\x00\x00\x01\r\n"},
+	{"return struct.pack('<i', -2)", "$4\r\n\xfe\xff\xff\xff\r\n"},
+	{"return struct.pack('>bBhHlLT', -1, 255, -2, 65535, -3, 4, 5)", "$30\r\n\xff\xff\xff\xfe\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfd\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x05\r\n"},
+	{"return struct.pack('!4 b i', 1, 2)", "$8\r\n\x01\x00\x00\x00\x02\x00\x00\x00\r\n"},
+	{"return struct.pack('!8 b d', 1, 1.5)", "$16\r\n\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf8?\r\n"},
+	{"return struct.pack('>f', 1.5)", "$4\r\n?\xc0\x00\x00\r\n"},
+	{"return struct.pack('c3', 'abcdef')", "$3\r\nabc\r\n"},
+	{"return struct.pack('c0', 'abcdef')", "$6\r\nabcdef\r\n"},
+	{"return struct.pack('s', 'abc')", "$4\r\nabc\x00\r\n"},
+	{"return struct.pack('xI2', 258)", "$3\r\n\x00\x02\x01\r\n"},
+	{"return struct.pack('>I16', 1)", "$16\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\r\n"},
+	{"return struct.pack('i40', 1)", "-ERR user_script:1: integral size 40 is larger than limit of 32 script: 652cabace7a9fdbd8e0c2489b1b804d19185ddc8, on @user_script:1.\r\n"},
+	{"return struct.pack('z', 1)", "-ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'z') script: b1a49a62278d772f47cfca6a679bc33c0fa64430, on @user_script:1.\r\n"},
+	{"return struct.pack('!3', 1)", "-ERR user_script:1: alignment 3 is not a power of 2 script: 015083070625e0c8535172e55b13a94acdf4c3c6, on @user_script:1.\r\n"},
+	{"return struct.pack('c5', 'ab')", "-ERR user_script:1: bad argument #3 to 'pack' (string too short) script: cec53901ab5000b5eccda51f64e59e716bdfd4ba, on @user_script:1.\r\n"},
+	{"return struct.pack('i', 'x')", "-ERR user_script:1: bad argument #2 to 'pack' (number expected, got string) script: 72d01f23645269179316b093775c7fa64478554a, on @user_script:1.\r\n"},
+	{"return {struct.unpack('>i', struct.pack('>i', 123456))}", "*2\r\n:123456\r\n:5\r\n"},
+	{"return {struct.unpack('<h', '\\255\\255')}", "*2\r\n:-1\r\n:3\r\n"},
+	{"return {struct.unpack('>H', '\\255\\254')}", "*2\r\n:65534\r\n:3\r\n"},
+	{"return {struct.unpack('b c0', '\\3abcdef')}", "*2\r\n$3\r\nabc\r\n:5\r\n"},
+	{"return {struct.unpack('s s', 'ab\\0cd\\0')}", "*3\r\n$2\r\nab\r\n$2\r\ncd\r\n:7\r\n"},
+	{"return {struct.unpack('>d', struct.pack('>d', 2.5))}", "*2\r\n:2\r\n:9\r\n"},
+	{"return {struct.unpack('i', 'ab')}", "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 4ea259654b1cfa6b1fc999f3ae72bb6f48d476f4, on @user_script:1.\r\n"},
+	{"return {struct.unpack('c0', 'ab')}", "-ERR user_script:1: format 'c0' needs a previous size script: 7107716194b45eb316265220449b8cd0bde82418, on @user_script:1.\r\n"},
+	{"return {struct.unpack('s', 'ab')}", "-ERR user_script:1: unfinished string in data script: 663a8a7d5280e34ca9b4ae460750f699731c3d1d, on @user_script:1.\r\n"},
+	{"return {struct.unpack('b', 'abc', 2)}", "*2\r\n:98\r\n:3\r\n"},
+	{"return {struct.unpack('b', 'abc', 0)}", "-ERR user_script:1: bad argument #3 to 'unpack' (offset must be 1 or greater) script: 79de5b09e3b045084f761eb72f7ae8f435666337, on @user_script:1.\r\n"},
+	{"return {struct.unpack('>I3', '\\1\\2\\3')}", "*2\r\n:66051\r\n:4\r\n"},
+	{"return {struct.unpack('<i8', '\\255\\255\\255\\255\\255\\255\\255\\255')}", "*2\r\n:-1\r\n:9\r\n"},
+	{"return struct.size('>i!4 b d')", ":16\r\n"},
+	{"return struct.size('s')", "-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: a2a0525826ab7939ccd3f54427a862205642f28f, on @user_script:1.\r\n"},
+	{"return struct.size('c0')", "-ERR user_script:1: bad argument #1 to 'size' (option 'c0' has no fixed size) script: 18f217e7d560de92703dc71e9797e043b536e0e6, on @user_script:1.\r\n"},
+	{"return struct.size('c10 h')", ":12\r\n"},
+	{"return struct.size('!8bd')", ":16\r\n"},
+	{"return struct.size('q')", ":0\r\n"},
+}
