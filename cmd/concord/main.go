@@ -2,6 +2,7 @@
 //
 //	concord start [--config FILE] [--port N] [--<any config parameter> VALUE...]
 //	concord version
+//	concord status --addr HOST:PORT [--password P] [--once]
 package main
 
 import (
@@ -27,10 +28,17 @@ const usage = `Concord: a Redis-compatible database in which every region writes
 Usage:
   concord start [--config FILE] [--PARAMETER VALUE ...]   start one member
   concord version                                         print the version
+  concord check-aof [--fix] FILE                          check (and repair) an append-only file
+  concord status --addr HOST:PORT [--password P] [--once] watch a member: peers, lag, conflicts
 
 Every Redis configuration parameter can be given as a flag (--port 7000, --bind 127.0.0.1,
 --dir ./data, --requirepass secret, --maxclients 100, --databases 16, --log-level debug);
 flags override the configuration file.
+
+Active-active: give every member its id, a peer port, the shared secret and its peers
+(--peer repeats), e.g.
+  concord start --port 7001 --member-id 1 --member-name us --peer-port 17001 \
+    --peer-secret S --peer 2=127.0.0.1:17002 --peer 3=127.0.0.1:17003
 `
 
 func main() {
@@ -48,6 +56,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "concord %s (Redis %s compatible)\n", command.Version, command.RedisVersion)
 		return 0
+	case "check-aof":
+		return checkAOF(args[1:], os.Stdin, stdout, stderr)
+	case "demo":
+		return demo(args[1:], stdout, stderr)
+	case "status":
+		return status(args[1:], stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -168,7 +182,11 @@ func newLogger(cfg *config.Config, stderr io.Writer) (*slog.Logger, error) {
 			level.Set(slogLevel(value))
 		}
 	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: &level})), nil
+	opts := &slog.HandlerOptions{Level: &level}
+	if cfg.String("log-format") == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
 }
 
 // slogLevel maps Redis's log levels (debug, verbose, notice, warning, nothing) to slog's.

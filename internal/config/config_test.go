@@ -27,8 +27,8 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s: default value %q, table says %q", p.Name, c.String(p.Name), p.Default)
 		}
 	}
-	if len(seen) != 192+5+5 {
-		t.Errorf("%d names and aliases, want 192 (Redis 7.0.15's CONFIG GET *) + 5 hidden + 5 Concord's", len(seen))
+	if len(seen) != 192+5+17 {
+		t.Errorf("%d names and aliases, want 192 (Redis 7.0.15's CONFIG GET *) + 5 hidden + 17 Concord's", len(seen))
 	}
 }
 
@@ -70,7 +70,7 @@ func TestGet(t *testing.T) {
 		}
 		names[all[i]] = true
 	}
-	if len(all) != 2*(192+5) {
+	if len(all) != 2*(192+17) {
 		t.Errorf("Get(*) has %d entries", len(all)/2)
 	}
 }
@@ -299,7 +299,7 @@ func TestTypedReads(t *testing.T) {
 func TestEffective(t *testing.T) {
 	for _, n := range []string{"bind", "port", "dir", "requirepass", "maxclients", "databases", "loglevel",
 		"logfile", "proto-max-bulk-len", "client-query-buffer-limit", "timeout", "hz", "member-id",
-		"member-name", "peer-port", "peer-secret", "peer", "protected-mode", "enable-debug-command",
+		"member-name", "peer-port", "peer-secret", "peer", "crdt-backlog-size", "protected-mode", "enable-debug-command",
 		"client-output-buffer-limit", "io-threads", "set-max-intset-entries",
 		"hash-max-listpack-entries", "hash-max-listpack-value", "PORT"} {
 		if !Effective(n) {
@@ -313,7 +313,7 @@ func TestEffective(t *testing.T) {
 		}
 	}
 	ne := NoEffect()
-	if !sort.StringsAreSorted(ne) || len(ne)+24 != len(Params()) {
+	if !sort.StringsAreSorted(ne) || len(ne)+48 != len(Params()) {
 		t.Errorf("NoEffect: %d names, %d parameters", len(ne), len(Params()))
 	}
 	for _, n := range ne {
@@ -492,5 +492,26 @@ func TestReadmeListsNoEffectParameters(t *testing.T) {
 	}
 	if got, want := text[i+len(begin):j], strings.Join(NoEffect(), ", "); got != want {
 		t.Fatalf("README.md lists:\n%s\nNoEffect():\n%s", got, want)
+	}
+}
+
+// Redis 7.0 splits a multi-argument parameter given as one argument, so that
+// `--save "3600 1"` and `save "3600 1 300 5"` work; "" still means none.
+func TestMultiArgGivenAsOneArgument(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"3600 1", "3600 1"},
+		{"3600 1 300 5", "3600 1 300 5"},
+		{"", ""},
+	} {
+		cfg := Default()
+		if err := cfg.Load("", [][]string{{"save", tc.arg}}); err != nil {
+			t.Fatalf("save %q: %v", tc.arg, err)
+		}
+		if got := cfg.String("save"); got != tc.want {
+			t.Errorf("save %q: got %q, want %q", tc.arg, got, tc.want)
+		}
+	}
+	if err := Default().Load("", [][]string{{"save", "3600"}}); err == nil {
+		t.Error("save \"3600\" (odd count) was accepted")
 	}
 }

@@ -213,6 +213,15 @@ func (st *loadState) setDirective(args []string) (reason string, handled bool) {
 		return "", false
 	}
 	p := params[e.id]
+	if p.flags&FlagMultiArg != 0 && len(args) == 2 && args[1] != "" {
+		// As Redis 7.0: a multi-argument parameter given as one argument (save "3600 1", or
+		// --save "3600 1" on the command line) is split like a line; "" stays "no arguments".
+		split, ok := SplitArgs(args[1])
+		if !ok {
+			return errWrongArgs, true
+		}
+		args = append([]string{args[0]}, split...)
+	}
 	if p.flags&FlagMultiArg == 0 && len(args) != 2 {
 		return errWrongArgs, true
 	}

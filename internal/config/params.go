@@ -407,6 +407,25 @@ func concordParams() []*param {
 		intP("peer-port", "", c|imm, 0, 65535, "0"),
 		strP("peer-secret", "", c|sens, empty, ""),
 		specialP("peer", "", c|multi, spPeer, ""),
+		// Replication (docs/design/replication.md), read when the member starts.
+		memP("crdt-backlog-size", "", c|imm, 16*1024, llongMax, false, "67108864"),
+		memP("crdt-causal-buffer-size", "", c|imm, 64*1024, llongMax, false, "16777216"),
+		intP("crdt-ovc-interval", "", c|imm, 1, 60000, "100"),
+		intP("crdt-gc-interval", "", c|imm, 1, 3600000, "1000"),
+		// WAN settings of the sending links: CONFIG SET applies them to live links.
+		boolP("crdt-compression", "", c, true),
+		intP("crdt-compression-level", "", c, 1, 22, "1"),
+		memP("crdt-link-max-bandwidth", "", c, 0, llongMax, false, "0"),
+		memP("crdt-batch-max-bytes", "", c, 1024, 1<<20, false, "65536"),
+		intP("crdt-flush-interval", "", c, 1, 10000, "1"), // ms
+		// ms a starting member with peers waits, at most, for peers that neither answer nor
+		// fail before it accepts writes (replication/startup.go); 0: no wait.
+		intP("crdt-startup-sync-timeout", "", c|imm, 0, 3600000, "5000"),
+		// Operating (README "Operating Concord"): Prometheus metrics on this port of every
+		// bind address (0: off).
+		intP("metrics-port", "", c|imm, 0, 65535, "0"),
+		// Log lines as logfmt text or as one JSON object each (log/slog's handlers).
+		enumP("log-format", "", c|imm, "text", "text", "json"),
 	}
 }
 
@@ -418,6 +437,14 @@ var effectiveParams = []string{
 	// they decide what OBJECT ENCODING says, the order of small collections' replies and
 	// whether SSCAN/HSCAN return a small collection whole, as in Redis
 	"set-max-intset-entries", "hash-max-listpack-entries", "hash-max-listpack-value",
+	"zset-max-listpack-entries", "zset-max-listpack-value",
+	// the sparse/dense choice of HyperLogLogs (what GET returns), as in Redis
+	"hll-sparse-max-bytes",
+	// when other clients get BUSY while a script runs (scripting)
+	"busy-reply-threshold",
+	// persistence (package persist): the append-only file, snapshots and their schedule
+	"appendonly", "appendfsync", "appendfilename", "dbfilename", "save",
+	"stop-writes-on-bgsave-error", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
 }
 
 func withStrOK(p *param, f func(string) string) *param { p.strOK = f; return p }

@@ -168,6 +168,10 @@ func rewriteParam(st *rewriteState, p *param, v, def value, snap *snapshot) {
 		switch {
 		case p.num&numPercent != 0 && n < 0:
 			st.rewriteLine(name, name+" "+strconv.FormatInt(-n, 10)+"%", -n != def.n)
+		case p.num&numMemory != 0 && p.unsigned && n < 0:
+			// An unsigned value past 2^63 (stored wrapped): written in bytes, which a file
+			// accepts, rather than as the negative number formatMemory would print.
+			st.rewriteLine(name, name+" "+strconv.FormatUint(uint64(n), 10), n != def.n)
 		case p.num&numMemory != 0:
 			st.rewriteLine(name, name+" "+formatMemory(n), n != def.n)
 		case p.num&numOctal != 0:

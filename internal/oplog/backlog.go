@@ -20,6 +20,9 @@ type Backlog struct {
 	size    int64
 	entries []entry // entries[head:] are held, oldest first
 	head    int
+	// base is the absolute position of entries[0]: positions count every batch ever appended,
+	// so a streaming reader's cursor survives eviction and compaction (cursor.go).
+	base uint64
 	// evicted is, per origin, the highest sequence number evicted: a peer whose vector clock
 	// is below it for some origin cannot be served from the backlog.
 	evicted clock.Vector
@@ -53,6 +56,7 @@ func (b *Backlog) Append(e *effect.Effect) {
 	}
 	if b.head > len(b.entries)/2 && b.head > 1024 { // compact the dropped prefix
 		b.entries = append(b.entries[:0:0], b.entries[b.head:]...)
+		b.base += uint64(b.head)
 		b.head = 0
 	}
 }

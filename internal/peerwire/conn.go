@@ -1,0 +1,148 @@
+package peerwire
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// CompressMin is the payload size from which Writer tries zstd: below it the frame overhead
+// of compression outweighs the gain.
+const CompressMin = 512
+
+// Writer writes frames to a buffered stream. It is used by one goroutine at a time.
+type Writer struct {
+	w     *bufio.Writer
+	enc   *zstd.Encoder
+	level int // zstd level of enc, 0 when not compressing
+	buf   []byte
+	zbuf  []byte
+	Bytes *atomic.Uint64 // bytes written, if set
+	// Raw and Wire count payload bytes before and after compression (Data frames), if set.
+	Raw, Wire *atomic.Uint64
+}
+
+// NewWriter returns a Writer on w; compress enables zstd for payloads of CompressMin bytes or
+// more (kept only when smaller).
+func NewWriter(w io.Writer, compress bool) *Writer {
+	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10)}
+	if compress {
+		// The fastest level: links stream continuously and latency matters more than ratio.
+		wr.SetCompression(1)
+	}
+	return wr
+}
+
+// SetCompression switches zstd off (level 0) or on at a zstd level (1..22, mapped onto the
+// encoder's speed classes: 1 fastest, 2–5 default, 6–9 better, 10+ best) for the frames
+// written from now on; a reader needs no notice (each frame says whether it is compressed).
+func (w *Writer) SetCompression(level int) {
+	if level == w.level {
+		return
+	}
+	if w.enc != nil {
+		w.enc.Close()
+		w.enc = nil
+	}
+	w.level = level
+	if level > 0 {
+		w.enc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
+			zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+	}
+}
+
+// Write buffers one frame (payload at most MaxFrame bytes).
+func (w *Writer) Write(t Type, payload []byte) error {
+	if len(payload) > MaxFrame {
+		return fmt.Errorf("peerwire: %s payload of %d bytes exceeds the frame limit", t, len(payload))
+	}
+	var flags uint8
+	if w.enc != nil && len(payload) >= CompressMin {
+		w.zbuf = w.enc.EncodeAll(payload, w.zbuf[:0])
+		if len(w.zbuf) < len(payload) {
+			if w.Raw != nil {
+				w.Raw.Add(uint64(len(payload)))
+				w.Wire.Add(uint64(len(w.zbuf)))
+			}
+			payload, flags = w.zbuf, FlagZstd
+		}
+	}
+	if flags == 0 && w.Raw != nil && t == Data {
+		w.Raw.Add(uint64(len(payload)))
+		w.Wire.Add(uint64(len(payload)))
+	}
+	w.buf = AppendFrame(w.buf[:0], t, flags, payload)
+	if w.Bytes != nil {
+		w.Bytes.Add(uint64(len(w.buf)))
+	}
+	_, err := w.w.Write(w.buf)
+	return err
+}
+
+// Buffered is the number of bytes waiting for Flush.
+func (w *Writer) Buffered() int { return w.w.Buffered() }
+
+// Flush sends the buffered frames.
+func (w *Writer) Flush() error { return w.w.Flush() }
+
+// Close releases the compressor.
+func (w *Writer) Close() {
+	if w.enc != nil {
+		w.enc.Close()
+	}
+}
+
+// Reader reads and validates frames, decompressing their payloads. Payloads are valid until
+// the next Read.
+type Reader struct {
+	r     *bufio.Reader
+	dec   *zstd.Decoder
+	buf   []byte
+	dbuf  []byte
+	Bytes *atomic.Uint64 // bytes read, if set
+}
+
+// NewReader returns a Reader on r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Read reads one frame. Any malformed frame is an error wrapping ErrFrame.
+func (r *Reader) Read() (Frame, error) {
+	f, buf, err := ReadRaw(r.r, r.buf)
+	r.buf = buf
+	if err != nil {
+		return Frame{}, err
+	}
+	if r.Bytes != nil {
+		r.Bytes.Add(uint64(HeaderLen + len(f.Payload) + TrailerLen))
+	}
+	if f.Flags&FlagZstd != 0 {
+		if r.dec == nil {
+			r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
+				zstd.WithDecoderMaxMemory(MaxFrame), zstd.WithDecoderMaxWindow(MaxFrame))
+			if err != nil {
+				return Frame{}, fmt.Errorf("peerwire: zstd: %w", err)
+			}
+		}
+		r.dbuf, err = r.dec.DecodeAll(f.Payload, r.dbuf[:0])
+		if err != nil {
+			return Frame{}, fmt.Errorf("%w: %s frame: zstd: %w", ErrFrame, f.Type, err)
+		}
+		if len(r.dbuf) > MaxFrame {
+			return Frame{}, fmt.Errorf("%w: %s frame decompresses past the limit", ErrFrame, f.Type)
+		}
+		f.Payload, f.Flags = r.dbuf, 0
+	}
+	return f, nil
+}
+
+// Close releases the decompressor.
+func (r *Reader) Close() {
+	if r.dec != nil {
+		r.dec.Close()
+	}
+}

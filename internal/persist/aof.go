@@ -1,0 +1,354 @@
+package persist
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/concord-db/concord/internal/effect"
+)
+
+// AOF format: see the package doc.
+const (
+	aofMagic     = "CNCA"
+	aofVersion   = 1
+	aofHeaderLen = 8 // magic, version, 3 reserved bytes (zero)
+	frameLen     = 8 // length:uint32le crc:uint32le
+	// MaxRecord bounds a record's payload: a corrupt length cannot make a reader allocate more.
+	MaxRecord = 1 << 30
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// aofHeader is the first bytes of every append-only file.
+func aofHeader() []byte { return append([]byte(aofMagic), aofVersion, 0, 0, 0) }
+
+// appendRecord frames the encoding of b: length, CRC-32C of length and payload, payload.
+func appendRecord(dst []byte, b *effect.Effect) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, frameLen)...)
+	dst = effect.Encode(dst, b)
+	n := len(dst) - start - frameLen
+	binary.LittleEndian.PutUint32(dst[start:], uint32(n))
+	crc := crc32.Update(crc32.Checksum(dst[start:start+4], castagnoli), castagnoli, dst[start+frameLen:])
+	binary.LittleEndian.PutUint32(dst[start+4:], crc)
+	return dst
+}
+
+// ErrTruncated is wrapped by a RecordError about an incomplete last record (a crash in the
+// middle of a write); ErrCorruptAOF by one about a record that is complete but wrong.
+var (
+	ErrTruncated  = errors.New("truncated record at the end of the file")
+	ErrCorruptAOF = errors.New("corrupt record")
+)
+
+// RecordError says where an append-only file stops being readable.
+type RecordError struct {
+	Offset int64 // of the first bad byte: the start of the bad record, or of the header
+	Err    error // wraps ErrTruncated or ErrCorruptAOF
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("offset %d: %v", e.Offset, e.Err) }
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// ScanAOF reads an append-only file's content, calling fn with each record's offset and payload
+// (the effect.Encode bytes; fn must not keep it) in order. It returns the length of the readable
+// prefix (what --fix keeps) and, when the file does not end cleanly, a *RecordError: ErrTruncated
+// when the file ends inside a record or is followed only by zero bytes (a write the disk had not
+// finished), ErrCorruptAOF otherwise. An error from fn stops the scan and is returned as is.
+func ScanAOF(data []byte, fn func(off int64, payload []byte) error) (int64, error) {
+	if len(data) < aofHeaderLen {
+		if strings.HasPrefix(aofMagic, string(data[:min(len(data), len(aofMagic))])) {
+			// Crashed while the header was written: the file holds nothing yet.
+			return 0, &RecordError{0, fmt.Errorf("%w (incomplete header)", ErrTruncated)}
+		}
+		return 0, &RecordError{0, fmt.Errorf("%w: not a Concord append-only file", ErrCorruptAOF)}
+	}
+	if string(data[:4]) != aofMagic {
+		return 0, &RecordError{0, fmt.Errorf("%w: not a Concord append-only file (bad magic)", ErrCorruptAOF)}
+	}
+	if v := data[4]; v != aofVersion {
+		return 0, &RecordError{0, fmt.Errorf("%w: format version %d, this build reads version %d", ErrCorruptAOF, v, aofVersion)}
+	}
+	off := aofHeaderLen
+	for off < len(data) {
+		rest := data[off:]
+		if len(rest) < frameLen {
+			return int64(off), tailError(off, rest, "incomplete record header")
+		}
+		n := binary.LittleEndian.Uint32(rest)
+		if n > MaxRecord {
+			return int64(off), tailError(off, rest, fmt.Sprintf("record length %d over the limit", n))
+		}
+		if int64(len(rest)) < frameLen+int64(n) {
+			if allZero(rest) {
+				return int64(off), &RecordError{int64(off), fmt.Errorf("%w (zero bytes)", ErrTruncated)}
+			}
+			if at := nextRecord(rest); at > 0 {
+				// A length running past the end while a whole record follows is a corrupt
+				// length, not an unfinished write: cutting here would drop good records.
+				return int64(off), &RecordError{int64(off), fmt.Errorf("%w: record length %d runs past the end of the file, but a valid record follows at offset %d",
+					ErrCorruptAOF, n, off+at)}
+			}
+			return int64(off), &RecordError{int64(off), fmt.Errorf("%w (%d of %d bytes)", ErrTruncated, len(rest), frameLen+int(n))}
+		}
+		payload := rest[frameLen : frameLen+n]
+		crc := crc32.Update(crc32.Checksum(rest[:4], castagnoli), castagnoli, payload)
+		if crc != binary.LittleEndian.Uint32(rest[4:]) {
+			return int64(off), tailError(off, rest, "checksum mismatch")
+		}
+		if err := fn(int64(off), payload); err != nil {
+			return int64(off), err
+		}
+		off += frameLen + int(n)
+	}
+	return int64(off), nil
+}
+
+// tailError classifies a bad record: zeros up to the end are an unfinished write, anything
+// else is corruption.
+func tailError(off int, rest []byte, why string) error {
+	if allZero(rest) {
+		return &RecordError{int64(off), fmt.Errorf("%w (zero bytes)", ErrTruncated)}
+	}
+	return &RecordError{int64(off), fmt.Errorf("%w: %s", ErrCorruptAOF, why)}
+}
+
+// nextRecord returns the offset in rest (after its first byte) of the first complete record with
+// a valid checksum, 0 when there is none.
+func nextRecord(rest []byte) int {
+	for i := 1; i+frameLen <= len(rest); i++ {
+		n := int64(binary.LittleEndian.Uint32(rest[i:]))
+		if n > int64(len(rest)-i-frameLen) {
+			continue
+		}
+		payload := rest[i+frameLen : i+frameLen+int(n)]
+		if crc32.Update(crc32.Checksum(rest[i:i+4], castagnoli), castagnoli, payload) == binary.LittleEndian.Uint32(rest[i+4:]) {
+			return i
+		}
+	}
+	return 0
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// aofName is the name of generation gen of the append-only file.
+func aofName(base string, gen uint64) string { return base + "." + strconv.FormatUint(gen, 10) }
+
+// aofGenerations returns the generations of base found in names, ascending.
+func aofGenerations(names []string, base string) []uint64 {
+	var gens []uint64
+	for _, n := range names {
+		s, ok := strings.CutPrefix(n, base+".")
+		if !ok {
+			continue
+		}
+		if g, err := strconv.ParseUint(s, 10, 64); err == nil && g > 0 && strconv.FormatUint(g, 10) == s {
+			gens = append(gens, g)
+		}
+	}
+	// names are sorted as strings; sort numerically
+	for i := 1; i < len(gens); i++ {
+		for j := i; j > 0 && gens[j] < gens[j-1]; j-- {
+			gens[j], gens[j-1] = gens[j-1], gens[j]
+		}
+	}
+	return gens
+}
+
+// fsync policies (appendfsync).
+const (
+	fsyncEverysec = iota
+	fsyncAlways
+	fsyncNo
+)
+
+func fsyncPolicy(s string) int32 {
+	switch s {
+	case "always":
+		return fsyncAlways
+	case "no":
+		return fsyncNo
+	}
+	return fsyncEverysec
+}
+
+// aofWriter appends records to the current generation. Appends happen under the engine lock
+// (the sink); fsyncs happen outside it, under syncMu, so that one fsync covers the writes of
+// every client that committed meanwhile (group commit).
+type aofWriter struct {
+	fs   FS
+	dir  string
+	base string
+
+	// Under the engine lock:
+	file     File
+	gen      uint64
+	size     int64  // bytes in the current generation's file
+	older    int64  // bytes in the generations before it
+	pending  []byte // records not yet written (after a failed write), retried first
+	scratch  []byte
+	writeErr error // the last write's error, nil when it succeeded (aof_last_write_status)
+
+	policy  atomic.Int32
+	written atomic.Int64 // bytes written since start, all generations (the log position)
+	durable atomic.Int64 // position known to be on disk
+	syncMu  sync.Mutex   // one fsync at a time; guards file for Sync and rotations
+	syncErr atomic.Pointer[error]
+	// fatal is called when a write or fsync fails with appendfsync always: the write it was
+	// for cannot be acknowledged and cannot be taken back (Redis exits there too).
+	fatal func(msg string, err error)
+}
+
+// append frames b and writes it (engine lock held).
+func (a *aofWriter) append(b *effect.Effect) {
+	a.pending = appendRecord(a.pending, b)
+	a.flush()
+}
+
+// flush writes what is pending (engine lock held). A failed write is cut off the file (so that
+// no half record stays in the middle) and retried on the next append or tick.
+func (a *aofWriter) flush() {
+	if len(a.pending) == 0 || a.file == nil {
+		return
+	}
+	n, err := a.file.Write(a.pending)
+	if err == nil && n < len(a.pending) {
+		err = fmt.Errorf("short write (%d of %d bytes)", n, len(a.pending))
+	}
+	if err != nil {
+		if n > 0 {
+			if terr := a.file.Truncate(a.size); terr != nil {
+				// The partial record stays: count it as written (Redis does the same).
+				a.size += int64(n)
+				a.written.Add(int64(n))
+				a.pending = a.pending[n:]
+			}
+		}
+		a.writeErr = err
+		if a.policy.Load() == fsyncAlways {
+			a.fatal("can't recover from an AOF write error when the AOF fsync policy is 'always'", err)
+		}
+		return
+	}
+	a.size += int64(n)
+	a.written.Add(int64(n))
+	a.writeErr = nil
+	if cap(a.pending) > 1<<20 {
+		a.pending = nil
+	} else {
+		a.pending = a.pending[:0]
+	}
+}
+
+// sync makes everything written so far durable; with always, waiters share one fsync.
+func (a *aofWriter) sync() error {
+	target := a.written.Load()
+	if a.durable.Load() >= target {
+		return nil
+	}
+	a.syncMu.Lock()
+	defer a.syncMu.Unlock()
+	if a.durable.Load() >= target || a.file == nil {
+		return nil
+	}
+	w := a.written.Load()
+	if err := a.file.Sync(); err != nil {
+		a.syncErr.Store(&err)
+		return err
+	}
+	a.syncErr.Store(nil)
+	a.durable.Store(w)
+	return nil
+}
+
+// waitDurable is called before replies go to clients: with always, it returns once every write
+// made so far is on disk.
+func (a *aofWriter) waitDurable() {
+	if a.policy.Load() != fsyncAlways {
+		return
+	}
+	if err := a.sync(); err != nil {
+		a.fatal("can't recover from an AOF fsync error when the AOF fsync policy is 'always'", err)
+	}
+}
+
+// create starts generation gen: a new file with its header, fsynced, its directory entry too.
+func (a *aofWriter) create(gen uint64) (File, error) {
+	path := join(a.dir, aofName(a.base, gen))
+	f, err := a.fs.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.Write(aofHeader()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("fsync %s: %w", path, err)
+	}
+	if err := a.fs.SyncDir(a.dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("fsync directory %s: %w", a.dir, err)
+	}
+	return f, nil
+}
+
+// rotate makes generation gen+1 the one appended to (engine lock held): the current one is
+// written out and fsynced first, so that every generation before the new one is complete on
+// disk. On error the current generation stays in use.
+func (a *aofWriter) rotate() error {
+	a.flush()
+	if a.writeErr != nil {
+		return a.writeErr
+	}
+	f, err := a.create(a.gen + 1)
+	if err != nil {
+		return err
+	}
+	a.syncMu.Lock()
+	defer a.syncMu.Unlock()
+	if a.file != nil {
+		if err := a.file.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("fsync %s: %w", aofName(a.base, a.gen), err)
+		}
+		a.file.Close()
+	}
+	a.durable.Store(a.written.Load())
+	a.older += a.size
+	a.file, a.gen, a.size = f, a.gen+1, aofHeaderLen
+	return nil
+}
+
+// close writes out, fsyncs and closes the current generation (engine lock held).
+func (a *aofWriter) close() error {
+	a.flush()
+	a.syncMu.Lock()
+	defer a.syncMu.Unlock()
+	if a.file == nil {
+		return a.writeErr
+	}
+	err := a.file.Sync()
+	if cerr := a.file.Close(); err == nil {
+		err = cerr
+	}
+	a.file = nil
+	if err == nil {
+		err = a.writeErr
+	}
+	return err
+}
