@@ -53,7 +53,7 @@ func (k *Key) ReadState(r *Reader) {
 		if r.Err() != nil {
 			return
 		}
-		if (i > 0 && !in.created.After(c.incs[i-1].created)) || !in.created.After(c.beaten) ||
+		if (i > 0 && !in.created.After(c.incs[i-1].created)) || c.beaten.After(in.created) ||
 			!k.Created.After(in.created) {
 			r.Fail("creations out of order")
 			return

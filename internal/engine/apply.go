@@ -65,6 +65,7 @@ func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 			}
 		}
 	}
+	expiryRemoved := false
 	if target == b.Stamp() && op.Kind != effect.StringSet && (prevType == crdt.TypeNone || prevCreated != target) {
 		// The operation creates a value: the key did not exist for its origin, so the expiry
 		// writes its origin had seen belong to a deleted key (a key emptied by removing its
@@ -72,6 +73,7 @@ func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 		// its own expiry.)
 		if ent := db.Get(op.Key); ent != nil && ent.Expiry.Written() {
 			ent.Expiry.Remove(obs)
+			expiryRemoved = true
 		}
 	}
 	accepted := false
@@ -153,6 +155,11 @@ func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 				changed = true
 			}
 			if !e.settleContest(b, ent, target, false, prevType, prevCreated, originTotals) && !changed {
+				if expiryRemoved {
+					// the creation lost, but the expiry writes its origin had seen are gone:
+					// the store's expiry time must follow (found by the simulator, seed 19585)
+					e.store.Update(db, ent)
+				}
 				return 0
 			}
 			e.noteContest(op.DB, ent)
