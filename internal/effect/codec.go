@@ -26,7 +26,7 @@ import (
 //	          9 At svarint           10 KeepTTL (no payload)
 //	          11 Offsets totals      12 Elems list          13 Values list
 //	          14 ElemOffsets n:uvarint { totals }
-//	          15 Scores n:uvarint { float64 bits:8 bytes little-endian }
+//	          15 Scores n:uvarint { float64 bits:8 bytes little-endian, never NaN }
 //	          16 IDs n:uvarint { member:uvarint seq:uvarint index:uvarint }
 //	bytes   = len:uvarint raw
 //	list    = n:uvarint { bytes }
@@ -433,6 +433,11 @@ func (d *decoder) op() Op {
 			for i := range op.Scores {
 				op.Scores[i] = math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
 				d.buf = d.buf[8:]
+				if math.IsNaN(op.Scores[i]) {
+					// no command makes a NaN score, and one would break a sorted set's order
+					d.fail("score %d is NaN", i)
+					break
+				}
 			}
 		case tagIDs:
 			n := d.count(MaxElems, "ids count")
