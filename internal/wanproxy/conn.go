@@ -39,10 +39,11 @@ func (c *conn) run() {
 	// Cut or Close during the dial abandons it.
 	ctx, cancel := context.WithTimeout(c.ctx, dialTimeout)
 	var d net.Dialer
-	server, err := d.DialContext(ctx, "tcp", c.p.target)
+	target := c.p.Target()
+	server, err := d.DialContext(ctx, "tcp", target)
 	cancel()
 	if err != nil {
-		c.p.log("dial target failed", "target", c.p.target, "err", err)
+		c.p.log("dial target failed", "target", target, "err", err)
 		return
 	}
 	c.mu.Lock()

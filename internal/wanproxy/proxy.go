@@ -23,7 +23,7 @@ type Options struct {
 // Proxy forwards connections accepted on its address to a target address.
 type Proxy struct {
 	ln     net.Listener
-	target string
+	target string // guarded by mu (Retarget)
 	gate   *gate
 	logger *slog.Logger
 
@@ -64,7 +64,20 @@ func Listen(addr, target string, opts Options) (*Proxy, error) {
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // Target is the address connections are forwarded to.
-func (p *Proxy) Target() string { return p.target }
+func (p *Proxy) Target() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.target
+}
+
+// Retarget sends new connections to target and resets the current ones (a test moving a link
+// to another address).
+func (p *Proxy) Retarget(target string) {
+	p.mu.Lock()
+	p.target = target
+	p.mu.Unlock()
+	p.abortAll()
+}
 
 // SetLatency changes the one-way latency and jitter of bytes read from now on.
 func (p *Proxy) SetLatency(latency, jitter time.Duration) {
@@ -84,6 +97,11 @@ func (p *Proxy) Paused() bool { return p.gate.isPaused() }
 // Cut closes every current connection with a reset and refuses new ones until Heal.
 func (p *Proxy) Cut() {
 	p.gate.setCut(true)
+	p.abortAll()
+}
+
+// abortAll resets every current connection.
+func (p *Proxy) abortAll() {
 	p.mu.Lock()
 	conns := make([]*conn, 0, len(p.conns))
 	for c := range p.conns {

@@ -350,3 +350,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Retarget resets the current connections and sends new ones to the new target.
+func TestRetarget(t *testing.T) {
+	p := listen(t, echoServer(t), Options{})
+	c := dial(t, p.Addr())
+	c.Write([]byte("a"))
+	if _, err := readN(c, 1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	silent, err := net.Listen("tcp", "127.0.0.1:0") // accepts and never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	p.Retarget(silent.Addr().String())
+	if p.Target() != silent.Addr().String() {
+		t.Fatalf("Target() = %s after Retarget", p.Target())
+	}
+	if _, err := readN(c, 1, 5*time.Second); err == nil || isTimeout(err) {
+		t.Fatalf("a connection to the old target survived Retarget: read error %v", err)
+	}
+	c2 := dial(t, p.Addr())
+	c2.Write([]byte("b"))
+	if got, err := readN(c2, 1, 300*time.Millisecond); err == nil {
+		t.Fatalf("read %q: the new connection still reached the echo server", got)
+	}
+}

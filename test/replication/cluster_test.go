@@ -3,8 +3,6 @@ package replication
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -16,70 +14,21 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/concord-db/concord/internal/wanproxy"
 	"github.com/concord-db/concord/test/testserver"
 )
 
 func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
 
-// proxy forwards one directed peer link (a dialer to a listener) and can cut it.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  map[net.Conn]bool
-}
-
-func newProxy(t *testing.T) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newProxy forwards one directed peer link (a dialer to a listener) through a wanproxy that the
+// test can cut and heal.
+func newProxy(t *testing.T, target string) *wanproxy.Proxy {
+	p, err := wanproxy.Listen("127.0.0.1:0", target, wanproxy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { ln.Close(); p.setCut(true) })
-	go p.serve()
+	t.Cleanup(func() { p.Close() })
 	return p
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		cut, target := p.cut, p.target
-		p.mu.Unlock()
-		if cut || target == "" {
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns[c], p.conns[up] = true, true
-		p.mu.Unlock()
-		go func() { io.Copy(up, c); up.Close(); c.Close() }()
-		go func() { io.Copy(c, up); up.Close(); c.Close() }()
-	}
-}
-
-// setCut cuts (closing every open connection) or heals the link.
-func (p *proxy) setCut(cut bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = cut
-	if cut {
-		for c := range p.conns {
-			c.Close()
-		}
-		p.conns = map[net.Conn]bool{}
-	}
 }
 
 // member is one member process.
@@ -119,7 +68,7 @@ func (l *logBuffer) String() string {
 type cluster struct {
 	t       *testing.T
 	members []*member
-	links   map[[2]int]*proxy
+	links   map[[2]int]*wanproxy.Proxy
 }
 
 func freePort(t *testing.T) int {
@@ -133,7 +82,7 @@ func freePort(t *testing.T) int {
 // startCluster starts n members; extra[i] are more flags for member i (nil for none).
 func startCluster(t *testing.T, n int, common []string, extra map[int][]string) *cluster {
 	t.Helper()
-	c := &cluster{t: t, links: map[[2]int]*proxy{}}
+	c := &cluster{t: t, links: map[[2]int]*wanproxy.Proxy{}}
 	for i := 1; i <= n; i++ {
 		c.members = append(c.members, &member{t: t, id: i, name: "m" + strconv.Itoa(i),
 			port: freePort(t), peerPort: freePort(t), dir: t.TempDir(), log: &logBuffer{}})
@@ -141,9 +90,7 @@ func startCluster(t *testing.T, n int, common []string, extra map[int][]string) 
 	for _, a := range c.members {
 		for _, b := range c.members {
 			if a != b {
-				p := newProxy(t)
-				p.target = fmt.Sprintf("127.0.0.1:%d", b.peerPort)
-				c.links[[2]int{a.id, b.id}] = p
+				c.links[[2]int{a.id, b.id}] = newProxy(t, fmt.Sprintf("127.0.0.1:%d", b.peerPort))
 			}
 		}
 	}
@@ -153,7 +100,7 @@ func startCluster(t *testing.T, n int, common []string, extra map[int][]string) 
 			"--peer-port", strconv.Itoa(m.peerPort), "--peer-secret", "S"}
 		for _, o := range c.members {
 			if o != m {
-				m.args = append(m.args, "--peer", fmt.Sprintf("%d=%s", o.id, c.links[[2]int{m.id, o.id}].addr()))
+				m.args = append(m.args, "--peer", fmt.Sprintf("%d=%s", o.id, c.links[[2]int{m.id, o.id}].Addr()))
 			}
 		}
 		m.args = append(m.args, common...)
@@ -266,8 +213,13 @@ func (c *cluster) waitConverged(ms ...*member) {
 
 // cut cuts or heals the links between members a and b, both directions.
 func (c *cluster) cut(a, b int, cut bool) {
-	c.links[[2]int{a, b}].setCut(cut)
-	c.links[[2]int{b, a}].setCut(cut)
+	for _, p := range []*wanproxy.Proxy{c.links[[2]int{a, b}], c.links[[2]int{b, a}]} {
+		if cut {
+			p.Cut()
+		} else {
+			p.Heal()
+		}
+	}
 }
 
 func (c *cluster) digests() []string {

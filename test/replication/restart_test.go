@@ -107,17 +107,6 @@ func silentListener(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// retarget points the proxy elsewhere and closes the connections it carries.
-func (p *proxy) retarget(addr string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.target = addr
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = map[net.Conn]bool{}
-}
-
 func TestRestartedMemberRefusesWritesUntilItHasItsOwnBatches(t *testing.T) {
 	// A restarts without its files while its pulls from B hang (B's peer port seems to accept
 	// and never answer), so it cannot get its batches back; B, pulling from A, reports A's
@@ -137,7 +126,7 @@ func TestRestartedMemberRefusesWritesUntilItHasItsOwnBatches(t *testing.T) {
 	a.kill()
 	a.wipe()
 	toB := c.links[[2]int{1, 2}]
-	toB.retarget(silentListener(t))
+	toB.Retarget(silentListener(t))
 	a.startNoWait()
 
 	// Until B has pulled from A (so A has B's report) and for 1.5 s more, writes are refused.
@@ -172,7 +161,7 @@ func TestRestartedMemberRefusesWritesUntilItHasItsOwnBatches(t *testing.T) {
 		t.Errorf("MULTI/SET/EXEC while syncing: %v, want EXECABORT", err)
 	}
 
-	toB.retarget(fmt.Sprintf("127.0.0.1:%d", b.peerPort))
+	toB.Retarget(fmt.Sprintf("127.0.0.1:%d", b.peerPort))
 	healed := time.Now()
 	var gate time.Duration
 	for {
