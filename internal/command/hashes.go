@@ -416,24 +416,34 @@ func hincrbyfloatCommand(c *Ctx) error {
 	return nil
 }
 
+// parseRandCount reads HRANDFIELD's and ZRANDMEMBER's "count [WITH...]" arguments with Redis
+// 7.0's checks: a count pairing every pick with its value or score must leave room to double.
+func parseRandCount(c *Ctx, with string) (count int64, withValues bool, err error) {
+	count, err = c.Int(2)
+	if err != nil {
+		return 0, false, err
+	}
+	if count < -math.MaxInt64 {
+		return 0, false, errRandCountRange
+	}
+	if len(c.Args) > 4 || (len(c.Args) == 4 && !c.Is(3, with)) {
+		return 0, false, ErrSyntax
+	}
+	if len(c.Args) == 4 {
+		if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
+			return 0, false, errValueRange
+		}
+		withValues = true
+	}
+	return count, withValues, nil
+}
+
 // hrandfieldCommand is Redis 7.0's hrandfieldCommand.
 func hrandfieldCommand(c *Ctx) error {
 	if len(c.Args) >= 3 {
-		l, err := c.Int(2)
+		l, withValues, err := parseRandCount(c, "withvalues")
 		if err != nil {
 			return err
-		}
-		if l < -math.MaxInt64 {
-			return errRandCountRange
-		}
-		withValues := false
-		if len(c.Args) > 4 || (len(c.Args) == 4 && !c.Is(3, "withvalues")) {
-			return ErrSyntax
-		} else if len(c.Args) == 4 {
-			withValues = true
-			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				return errValueRange
-			}
 		}
 		return hrandfieldWithCount(c, l, withValues)
 	}

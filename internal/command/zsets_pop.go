@@ -98,7 +98,9 @@ func zpopCommand(c *Ctx) error {
 		c.W.ArrayLen(0)
 		return nil
 	}
-	count = max(count, 1)
+	if count < 1 {
+		count = 1
+	}
 	members, scores := zsetPop(c, c.DB(), key, c.Cmd.Name == "zpopmax", count)
 	zsetReplyPop(c, key, members, scores, false, nested)
 	return nil
@@ -139,7 +141,9 @@ func zmpopCommand(c *Ctx) error {
 		}
 		return ErrSyntax
 	}
-	count = maxInt64(count, 1)
+	if count < 1 {
+		count = 1
+	}
 	for i := 2; i < int(whereIdx); i++ {
 		key := c.Key(i)
 		ent, err := c.LookupWrite(key, crdt.TypeZSet)
@@ -157,31 +161,12 @@ func zmpopCommand(c *Ctx) error {
 	return nil
 }
 
-func maxInt64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
 // zrandmemberCommand is Redis 7.0's zrandmemberCommand.
 func zrandmemberCommand(c *Ctx) error {
 	if len(c.Args) >= 3 {
-		l, err := c.Int(2)
+		l, withScores, err := parseRandCount(c, "withscores")
 		if err != nil {
 			return err
-		}
-		if l < -math.MaxInt64 {
-			return errRandCountRange
-		}
-		withScores := false
-		if len(c.Args) > 4 || (len(c.Args) == 4 && !c.Is(3, "withscores")) {
-			return ErrSyntax
-		} else if len(c.Args) == 4 {
-			withScores = true
-			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				return errValueRange
-			}
 		}
 		return zrandmemberWithCount(c, l, withScores)
 	}
