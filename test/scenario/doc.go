@@ -1,5 +1,7 @@
-// Package scenario runs the shared scenario files (../shared/spec/scenarios/*.scn, format in
-// FORMAT.md beside them) against real Concord processes on loopback.
+// Package scenario runs scenario files (format in testdata/shared/FORMAT.md) against real
+// Concord processes on loopback: testdata/shared holds a copy of the specification's
+// timelines (../shared/spec/scenarios, kept identical by TestSharedScenariosInSync) and
+// testdata/own the project's own, one file per rule of semantics.md that no shared file covers.
 //
 // Parts:
 //
@@ -41,7 +43,7 @@
 //
 // Environment:
 //
-//	CONCORD_SCENARIOS=DIR              run the *.scn files of DIR instead of ../shared/spec/scenarios
+//	CONCORD_SCENARIOS=DIR              run the *.scn files of DIR instead of testdata/shared and testdata/own
 //	CONCORD_SCENARIO_LATENCY=80ms      one-way latency of every peer link (default 0)
 //	CONCORD_SCENARIO_JITTER=20ms       random extra delay per link (default 0)
 //	CONCORD_SCENARIO_SYNC_TIMEOUT=30s  how long a sync may take before the scenario fails

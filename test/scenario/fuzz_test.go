@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(formatExample))
 	f.Add([]byte("members A B\nA: SET k \"a \\\" b\" => [a \"b\\x41\" :3 nil [d {e}]] # c\n*: GET k => same\n"))
 	f.Add([]byte("members A B C\ncut A C\nsync A B\nrestart C\nheal\nsleep 10\n*: X => !ERR x\n*: Y => ~1e3\n"))
-	if files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "spec", "scenarios", "*.scn")); len(files) > 0 {
+	if files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.scn")); len(files) > 0 {
 		for _, p := range files {
 			if src, err := os.ReadFile(p); err == nil {
 				f.Add(src)

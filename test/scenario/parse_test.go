@@ -172,13 +172,16 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// TestParseSharedScenarios checks that every shared scenario file parses, so that a typo in one
-// shows up here, without processes, and names its line.
-func TestParseSharedScenarios(t *testing.T) {
-	dir := scenarioDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "*.scn"))
-	if len(files) == 0 {
-		t.Skipf("no scenario files in %s", dir)
+// TestParseScenarioFiles checks that every scenario file parses, so that a typo in one shows up
+// here, without processes, and names its line.
+func TestParseScenarioFiles(t *testing.T) {
+	var files []string
+	for _, dir := range scenarioDirs {
+		found, _ := filepath.Glob(filepath.Join(dir, "*.scn"))
+		if len(found) == 0 {
+			t.Errorf("no scenario files in %s", dir)
+		}
+		files = append(files, found...)
 	}
 	for _, f := range files {
 		src, err := os.ReadFile(f)

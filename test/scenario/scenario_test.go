@@ -16,17 +16,61 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
 
-// scenarioDir finds the shared scenarios: $CONCORD_SCENARIOS, or spec/scenarios of the shared
-// directory beside the repository.
-func scenarioDir(t *testing.T) string {
-	if d := os.Getenv("CONCORD_SCENARIOS"); d != "" {
-		return d
-	}
+// The scenario files live in testdata: shared/ is a copy of ../shared/spec/scenarios (the
+// specification's timelines, kept identical by TestSharedScenariosInSync) and own/ holds the
+// project's scenarios for the rules no shared file covers. CONCORD_SCENARIOS=DIR runs the *.scn
+// files of DIR instead of both.
+var scenarioDirs = []string{filepath.Join("testdata", "shared"), filepath.Join("testdata", "own")}
+
+// specScenarioDir is the specification's scenario directory beside the repository.
+func specScenarioDir(t *testing.T) string {
 	root, err := testserver.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return filepath.Join(filepath.Dir(root), "shared", "spec", "scenarios")
+}
+
+// TestSharedScenariosInSync fails when testdata/shared differs from the specification's
+// scenario directory (a file added, removed or changed there), so the copy the tests run never
+// silently falls behind. Where the specification is not checked out beside the repository
+// (a bare clone), there is nothing to compare with.
+func TestSharedScenariosInSync(t *testing.T) {
+	spec := specScenarioDir(t)
+	if _, err := os.Stat(spec); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s does not exist: nothing to compare testdata/shared with", spec)
+	}
+	read := func(dir string) map[string][]byte {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := map[string][]byte{}
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[e.Name()] = b
+		}
+		return files
+	}
+	want, have := read(spec), read(scenarioDirs[0])
+	for name, b := range want {
+		if h, ok := have[name]; !ok {
+			t.Errorf("%s is missing from testdata/shared (cp %s test/scenario/testdata/shared/)", name, filepath.Join(spec, name))
+		} else if string(h) != string(b) {
+			t.Errorf("testdata/shared/%s differs from %s (copy it again)", name, filepath.Join(spec, name))
+		}
+	}
+	for name := range have {
+		if _, ok := want[name]; !ok {
+			t.Errorf("testdata/shared/%s is no longer in %s (remove it)", name, spec)
+		}
+	}
 }
 
 func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
@@ -43,18 +87,25 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 
 // TestScenarios runs every scenario file against real processes, one subtest per file.
 func TestScenarios(t *testing.T) {
-	dir := scenarioDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "*.scn"))
-	if err != nil {
-		t.Fatal(err)
+	dirs := scenarioDirs
+	if d := os.Getenv("CONCORD_SCENARIOS"); d != "" {
+		dirs = []string{d}
 	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("scenario directory %s does not exist (set CONCORD_SCENARIOS to run another one)", dir)
+	var files []string
+	for _, dir := range dirs {
+		if _, err := os.Stat(dir); err != nil {
+			t.Fatalf("scenario directory: %v", err)
+		}
+		found, err := filepath.Glob(filepath.Join(dir, "*.scn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) == 0 {
+			t.Fatalf("no *.scn file in %s", dir)
+		}
+		slices.Sort(found)
+		files = append(files, found...)
 	}
-	if len(files) == 0 {
-		t.Fatalf("no *.scn file in %s", dir)
-	}
-	slices.Sort(files)
 	opts := ClusterOptions{
 		Binary:         testserver.ConcordBinary(t),
 		Secret:         "scenario-secret",
@@ -66,7 +117,7 @@ func TestScenarios(t *testing.T) {
 	var report []string
 	passed, failed := 0, 0
 	for _, path := range files {
-		name := filepath.Base(path)
+		name := filepath.Join(filepath.Base(filepath.Dir(path)), filepath.Base(path))
 		var result string
 		ran := false
 		ok := t.Run(name, func(t *testing.T) {
