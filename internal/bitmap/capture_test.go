@@ -13,6 +13,8 @@ package bitmap
 // Strings are written in hexadecimal ("" for an empty string, nil for a missing key).
 
 import (
+	"github.com/concord-db/concord/internal/capture"
+
 	"encoding/hex"
 	"math/rand"
 	"os"
@@ -68,19 +70,19 @@ func randBytes(r *rand.Rand, maxLen int) []byte {
 }
 
 // setKey makes key hold v, or be missing when v is nil.
-func (c *respClient) setKey(key string, v []byte) {
-	c.do("DEL", key)
+func setKey(c *capture.Client, key string, v []byte) {
+	c.Do("DEL", key)
 	if v != nil {
-		c.do("SET", key, string(v))
+		c.Do("SET", key, string(v))
 	}
 }
 
 // keyHex returns the key's value in hexadecimal, or "nil".
-func (c *respClient) keyHex(key string) string {
-	if n := c.do("STRLEN", key); len(n) > 4 {
+func keyHex(c *capture.Client, key string) string {
+	if n := c.Do("STRLEN", key); len(n) > 4 {
 		return "len" + n
 	}
-	v := c.do("GET", key)
+	v := c.Do("GET", key)
 	if v == "nil" {
 		return "nil"
 	}
@@ -131,12 +133,12 @@ func randLen(r *rand.Rand) int {
 
 // TestCaptureBitcount writes testdata/bitcount.txt.
 func TestCaptureBitcount(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(11))
 	var lines []string
 	for i := 0; i < 700; i++ {
 		v := randBytes(r, randLen(r))
-		c.setKey("k", v)
+		setKey(c, "k", v)
 		args := []string{}
 		switch r.Intn(8) {
 		case 0:
@@ -150,7 +152,7 @@ func TestCaptureBitcount(t *testing.T) {
 			s, e := randRange(r, len(v), true)
 			args = append(args, s, e, []string{"BIT", "bit", "Bit"}[r.Intn(3)])
 		}
-		reply := c.do(append([]string{"BITCOUNT", "k"}, args...)...)
+		reply := c.Do(append([]string{"BITCOUNT", "k"}, args...)...)
 		lines = append(lines, hex.EncodeToString(v)+"\t"+strings.Join(args, " ")+"\t"+reply)
 	}
 	writeTestdata(t, "bitcount.txt", "string, BITCOUNT arguments after the key, reply", lines)
@@ -158,12 +160,12 @@ func TestCaptureBitcount(t *testing.T) {
 
 // TestCaptureBitpos writes testdata/bitpos.txt.
 func TestCaptureBitpos(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(12))
 	var lines []string
 	for i := 0; i < 1200; i++ {
 		v := randBytes(r, randLen(r))
-		c.setKey("k", v)
+		setKey(c, "k", v)
 		args := []string{strconv.Itoa(r.Intn(2))}
 		switch r.Intn(8) {
 		case 0:
@@ -180,7 +182,7 @@ func TestCaptureBitpos(t *testing.T) {
 			s, e := randRange(r, len(v), true)
 			args = append(args, s, e, []string{"BIT", "bit"}[r.Intn(2)])
 		}
-		reply := c.do(append([]string{"BITPOS", "k"}, args...)...)
+		reply := c.Do(append([]string{"BITPOS", "k"}, args...)...)
 		lines = append(lines, hex.EncodeToString(v)+"\t"+strings.Join(args, " ")+"\t"+reply)
 	}
 	writeTestdata(t, "bitpos.txt", "string, BITPOS arguments after the key, reply", lines)
@@ -188,7 +190,7 @@ func TestCaptureBitpos(t *testing.T) {
 
 // TestCaptureBitop writes testdata/bitop.txt.
 func TestCaptureBitop(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(13))
 	var lines []string
 	for i := 0; i < 300; i++ {
@@ -205,7 +207,7 @@ func TestCaptureBitop(t *testing.T) {
 			if r.Intn(6) > 0 {
 				v = randBytes(r, []int{0, 5, 40}[r.Intn(3)])
 			}
-			c.setKey(key, v)
+			setKey(c, key, v)
 			args = append(args, key)
 			if v == nil {
 				srcs = append(srcs, "nil")
@@ -213,16 +215,16 @@ func TestCaptureBitop(t *testing.T) {
 				srcs = append(srcs, hex.EncodeToString(v))
 			}
 		}
-		c.setKey("dest", []byte("old"))
-		reply := c.do(args...)
-		lines = append(lines, op+"\t"+strings.Join(srcs, " ")+"\t"+reply+"\t"+c.keyHex("dest"))
+		setKey(c, "dest", []byte("old"))
+		reply := c.Do(args...)
+		lines = append(lines, op+"\t"+strings.Join(srcs, " ")+"\t"+reply+"\t"+keyHex(c, "dest"))
 	}
 	writeTestdata(t, "bitop.txt", "operation, sources (nil: missing), reply, destination afterwards (was \"old\")", lines)
 }
 
 // TestCaptureSetbit writes testdata/setbit.txt.
 func TestCaptureSetbit(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(14))
 	var lines []string
 	for i := 0; i < 300; i++ {
@@ -230,7 +232,7 @@ func TestCaptureSetbit(t *testing.T) {
 		if r.Intn(5) > 0 {
 			v = randBytes(r, 10)
 		}
-		c.setKey("k", v)
+		setKey(c, "k", v)
 		off := strconv.Itoa(r.Intn(8*len(v) + 40))
 		bit := []string{"0", "1"}[r.Intn(2)]
 		if r.Intn(20) == 0 {
@@ -239,13 +241,13 @@ func TestCaptureSetbit(t *testing.T) {
 		if r.Intn(20) == 0 {
 			bit = []string{"2", "-1", "x", "", "01", "+1"}[r.Intn(6)]
 		}
-		get := c.do("GETBIT", "k", off)
-		set := c.do("SETBIT", "k", off, bit)
+		get := c.Do("GETBIT", "k", off)
+		set := c.Do("SETBIT", "k", off, bit)
 		hexv := "nil"
 		if v != nil {
 			hexv = hex.EncodeToString(v)
 		}
-		after := c.keyHex("k")
+		after := keyHex(c, "k")
 		lines = append(lines, hexv+"\t"+strconv.Quote(off)+"\t"+strconv.Quote(bit)+"\t"+get+"\t"+set+"\t"+after)
 	}
 	writeTestdata(t, "setbit.txt", "string (nil: missing), offset, bit, GETBIT reply, SETBIT reply, string afterwards", lines)
@@ -287,7 +289,7 @@ func randBitfieldValue(r *rand.Rand, typ string) string {
 
 // TestCaptureBitfield writes testdata/bitfield.txt.
 func TestCaptureBitfield(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(15))
 	var lines []string
 	for i := 0; i < 800; i++ {
@@ -295,7 +297,7 @@ func TestCaptureBitfield(t *testing.T) {
 		if r.Intn(4) > 0 {
 			v = randBytes(r, 12)
 		}
-		c.setKey("k", v)
+		setKey(c, "k", v)
 		cmd := "BITFIELD"
 		if r.Intn(20) == 0 {
 			cmd = "BITFIELD_RO"
@@ -326,12 +328,12 @@ func TestCaptureBitfield(t *testing.T) {
 				args = append(args, []string{"INCRBY", "incrby"}[r.Intn(2)], typ, off, randBitfieldValue(r, typ))
 			}
 		}
-		reply := c.do(args...)
+		reply := c.Do(args...)
 		hexv := "nil"
 		if v != nil {
 			hexv = hex.EncodeToString(v)
 		}
-		after := c.keyHex("k")
+		after := keyHex(c, "k")
 		q := make([]string, len(args))
 		for j, a := range args {
 			q[j] = strconv.Quote(a)
@@ -344,7 +346,7 @@ func TestCaptureBitfield(t *testing.T) {
 // TestCaptureBitfieldOverflow writes testdata/bitfield_overflow.txt: SET, INCRBY and GET near
 // the limits of each width under each OVERFLOW mode, in the same format as bitfield.txt.
 func TestCaptureBitfieldOverflow(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(16))
 	near := func(bits int, signed bool) string {
 		var lo, hi int64
@@ -402,8 +404,8 @@ func TestCaptureBitfieldOverflow(t *testing.T) {
 		if r.Intn(3) > 0 {
 			v = randBytes(r, 6)
 		}
-		c.setKey("k", v)
-		reply := c.do(args...)
+		setKey(c, "k", v)
+		reply := c.Do(args...)
 		hexv := "nil"
 		if v != nil {
 			hexv = hex.EncodeToString(v)
@@ -412,7 +414,7 @@ func TestCaptureBitfieldOverflow(t *testing.T) {
 		for j, a := range args {
 			q[j] = strconv.Quote(a)
 		}
-		lines = append(lines, hexv+"\t"+strings.Join(q, " ")+"\t"+reply+"\t"+c.keyHex("k"))
+		lines = append(lines, hexv+"\t"+strings.Join(q, " ")+"\t"+reply+"\t"+keyHex(c, "k"))
 	}
 	writeTestdata(t, "bitfield_overflow.txt", "string (nil: missing), command (quoted words), reply, string afterwards", lines)
 }

@@ -12,6 +12,8 @@ package lcs
 // The generator is seeded, so a rerun against the same server rewrites an identical file.
 
 import (
+	"github.com/concord-db/concord/internal/capture"
+
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -21,7 +23,7 @@ import (
 )
 
 func TestCaptureLCS(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(21))
 	pairs := [][2]string{{"ohmytext", "mynewtext"}, {"", ""}, {"a", ""}, {"", "a"}, {"abc", "abc"},
 		{"abc", "def"}, {"aaaa", "aa"}, {"abab", "baba"}, {"rosettacode", "raisethysword"},
@@ -41,16 +43,16 @@ func TestCaptureLCS(t *testing.T) {
 	b.WriteString("# Captured from redis-server 7.0.15 by capture_test.go (go test -tags capture).\n")
 	b.WriteString("# a, b (nil: missing), LCS a b, LCS a b LEN, LCS a b IDX WITHMATCHLEN, LCS a b IDX MINMATCHLEN 2\n")
 	for i, p := range pairs {
-		c.do("DEL", "a", "b")
+		c.Do("DEL", "a", "b")
 		fa, fb := strconv.Quote(p[0]), strconv.Quote(p[1])
 		if i == 2 {
 			fb = "nil" // a missing key is an empty string
 		} else {
-			c.do("SET", "b", p[1])
+			c.Do("SET", "b", p[1])
 		}
-		c.do("SET", "a", p[0])
-		b.WriteString(strings.Join([]string{fa, fb, c.do("LCS", "a", "b"), c.do("LCS", "a", "b", "LEN"),
-			c.do("LCS", "a", "b", "IDX", "WITHMATCHLEN"), c.do("LCS", "a", "b", "IDX", "MINMATCHLEN", "2")}, "\t") + "\n")
+		c.Do("SET", "a", p[0])
+		b.WriteString(strings.Join([]string{fa, fb, c.Do("LCS", "a", "b"), c.Do("LCS", "a", "b", "LEN"),
+			c.Do("LCS", "a", "b", "IDX", "WITHMATCHLEN"), c.Do("LCS", "a", "b", "IDX", "MINMATCHLEN", "2")}, "\t") + "\n")
 	}
 	if err := os.WriteFile(filepath.Join("testdata", "lcs.txt"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ package redisnum
 // The generators are seeded, so a rerun against the same server rewrites identical files.
 
 import (
+	"github.com/concord-db/concord/internal/capture"
+
 	"fmt"
 	"math"
 	"math/rand"
@@ -100,22 +102,22 @@ func qs(s string) string { return strconv.Quote(s) }
 // TestCaptureIncrByFloat writes testdata/incrbyfloat.txt: INCRBYFLOAT and HINCRBYFLOAT on a
 // key or field that is missing ("nil") or set to a value, and the reply.
 func TestCaptureIncrByFloat(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(1))
 	var lines []string
 	one := func(cmd string, initial *string, incr string) string {
-		c.do("DEL", "k")
+		c.Do("DEL", "k")
 		var reply string
 		if cmd == "incrbyfloat" {
 			if initial != nil {
-				c.do("SET", "k", *initial)
+				c.Do("SET", "k", *initial)
 			}
-			reply = c.do("INCRBYFLOAT", "k", incr)
+			reply = c.Do("INCRBYFLOAT", "k", incr)
 		} else {
 			if initial != nil {
-				c.do("HSET", "k", "f", *initial)
+				c.Do("HSET", "k", "f", *initial)
 			}
-			reply = c.do("HINCRBYFLOAT", "k", "f", incr)
+			reply = c.Do("HINCRBYFLOAT", "k", "f", incr)
 		}
 		init := "nil"
 		if initial != nil {
@@ -161,13 +163,13 @@ func TestCaptureIncrByFloat(t *testing.T) {
 // TestCaptureZIncrBy writes testdata/zincrby.txt: ZINCRBY a then b on a new sorted set
 // member, and both replies. This checks ParseFloat, FormatDouble and double addition.
 func TestCaptureZIncrBy(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(2))
 	var lines []string
 	one := func(a, b string) {
-		c.do("DEL", "z")
-		r1 := c.do("ZINCRBY", "z", a, "m")
-		r2 := c.do("ZINCRBY", "z", b, "m")
+		c.Do("DEL", "z")
+		r1 := c.Do("ZINCRBY", "z", a, "m")
+		r2 := c.Do("ZINCRBY", "z", b, "m")
 		lines = append(lines, qs(a)+"\t"+qs(b)+"\t"+r1+"\t"+r2)
 	}
 	for _, h := range handNumbers {
@@ -186,7 +188,7 @@ func TestCaptureZIncrBy(t *testing.T) {
 // TestCaptureParseInt writes testdata/parseint.txt: INCRBY on a missing key (so the reply is
 // the parsed argument) and INCR on a key set to the same string.
 func TestCaptureParseInt(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(3))
 	inputs := []string{"0", "-0", "00", "01", "-01", "1", "-1", "+1", " 1", "1 ", "", "-",
 		"9223372036854775807", "9223372036854775808", "-9223372036854775808",
@@ -208,10 +210,10 @@ func TestCaptureParseInt(t *testing.T) {
 	}
 	var lines []string
 	for _, s := range inputs {
-		c.do("DEL", "k")
-		r1 := c.do("INCRBY", "k", s)
-		c.do("SET", "k", s)
-		r2 := c.do("INCRBY", "k", "0")
+		c.Do("DEL", "k")
+		r1 := c.Do("INCRBY", "k", s)
+		c.Do("SET", "k", s)
+		r2 := c.Do("INCRBY", "k", "0")
 		lines = append(lines, qs(s)+"\t"+r1+"\t"+r2)
 	}
 	writeTestdata(t, "parseint.txt", "argument, INCRBY missing-key reply, INCRBY 0 on the key SET to it", lines)
@@ -224,11 +226,11 @@ var rangeScores = []string{"-inf", "-1e300", "-1", "-0.5", "-5e-324", "0", "5e-3
 // TestCaptureZCount writes testdata/zcount.txt: ZCOUNT z v +inf and ZCOUNT z -inf v on a
 // sorted set with the scores rangeScores, checking ParseRangeFloat.
 func TestCaptureZCount(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(4))
-	c.do("DEL", "z")
+	c.Do("DEL", "z")
 	for i, s := range rangeScores {
-		c.do("ZADD", "z", s, "m"+strconv.Itoa(i))
+		c.Do("ZADD", "z", s, "m"+strconv.Itoa(i))
 	}
 	inputs := append([]string{"(", "((1", "(-1", "(0", "( 1", "(1e-400", "(-1e-400",
 		"(inf", "(-inf", "(nan", " ", "  1", "\t-1", "\n1", "1\x00x", "\x001", "(\x00"}, handNumbers...)
@@ -237,7 +239,7 @@ func TestCaptureZCount(t *testing.T) {
 	}
 	var lines []string
 	for _, s := range inputs {
-		lines = append(lines, qs(s)+"\t"+c.do("ZCOUNT", "z", s, "+inf")+"\t"+c.do("ZCOUNT", "z", "-inf", s))
+		lines = append(lines, qs(s)+"\t"+c.Do("ZCOUNT", "z", s, "+inf")+"\t"+c.Do("ZCOUNT", "z", "-inf", s))
 	}
 	writeTestdata(t, "zcount.txt", "bound, ZCOUNT z bound +inf, ZCOUNT z -inf bound (scores: "+strings.Join(rangeScores, " ")+")", lines)
 }
@@ -245,9 +247,9 @@ func TestCaptureZCount(t *testing.T) {
 // TestCaptureGeoPos writes testdata/geopos.txt: GEOPOS replies, whose coordinates are doubles
 // printed by addReplyHumanLongDouble.
 func TestCaptureGeoPos(t *testing.T) {
-	c := dialRedis(t)
+	c := capture.Dial(t)
 	r := rand.New(rand.NewSource(5))
-	c.do("DEL", "g")
+	c.Do("DEL", "g")
 	var lines []string
 	for i := 0; i < 150; i++ {
 		lon := (r.Float64()*2 - 1) * 180
@@ -255,8 +257,8 @@ func TestCaptureGeoPos(t *testing.T) {
 		if i < 6 {
 			lon, lat = []float64{0, -180, 180, 13.361389, 0.000001, -0.000001}[i], []float64{0, 85.05112878, -85.05112878, 38.115556, 0.000001, -0.000001}[i]
 		}
-		c.do("GEOADD", "g", strconv.FormatFloat(lon, 'g', -1, 64), strconv.FormatFloat(lat, 'g', -1, 64), "p")
-		lines = append(lines, c.do("GEOPOS", "g", "p"))
+		c.Do("GEOADD", "g", strconv.FormatFloat(lon, 'g', -1, 64), strconv.FormatFloat(lat, 'g', -1, 64), "p")
+		lines = append(lines, c.Do("GEOPOS", "g", "p"))
 	}
 	writeTestdata(t, "geopos.txt", "GEOPOS reply: [[longitude,latitude]]", lines)
 }
