@@ -36,18 +36,6 @@ func (r *Replicator) ovcs() []clock.Vector {
 	return out
 }
 
-// globalMin is the element-wise minimum of vcs.
-func globalMin(vcs []clock.Vector) clock.Vector {
-	if len(vcs) == 0 {
-		return nil
-	}
-	m := vcs[0].Clone()
-	for _, v := range vcs[1:] {
-		m = clock.Min(m, v)
-	}
-	return m
-}
-
 func (r *Replicator) gcLoop() {
 	defer r.wg.Done()
 	t := time.NewTicker(r.cfg.GCInterval)
@@ -62,20 +50,21 @@ func (r *Replicator) gcLoop() {
 	}
 }
 
-// collect runs one GC cycle.
+// collect runs one GC cycle (gcplan.go).
 func (r *Replicator) collect() {
 	r.e.Lock()
-	ovcs := r.ovcs()
-	gvc := globalMin(ovcs)
+	var res GCResult
 	if r.se != nil {
-		attempted, collected := r.se.CollectGarbage(ovcs)
-		r.gcAttempted.Add(uint64(attempted))
-		r.gcCollected.Add(uint64(collected))
-		r.gcPending.Store(int64(r.se.PendingTombstones()))
+		res = CollectRound(r.se, r.ovcs())
+		r.gcAttempted.Add(uint64(res.Attempted))
+		r.gcCollected.Add(uint64(res.Collected))
+		r.gcPending.Store(int64(res.Pending))
+	} else {
+		res.GVC = globalMin(r.ovcs())
 	}
 	r.lag.trim(r.minAcked())
 	r.e.Unlock()
 	r.mu.Lock()
-	r.gvcMin = gvc
+	r.gvcMin = res.GVC
 	r.mu.Unlock()
 }

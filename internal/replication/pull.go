@@ -11,7 +11,6 @@ import (
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/effect"
-	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/oplog"
 	"github.com/concord-db/concord/internal/peerwire"
 )
@@ -86,7 +85,11 @@ func (r *Replicator) setState(p *peer, state string, err error) {
 
 func (r *Replicator) pull(ctx context.Context, p *peer) error {
 	d := net.Dialer{Timeout: handshakeTimeout, KeepAlive: 15 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", p.addr)
+	dial := func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	if r.cfg.Dial != nil {
+		dial = r.cfg.Dial // TLS (tls-replication)
+	}
+	conn, err := dial(ctx, p.addr)
 	if err != nil {
 		return err
 	}
@@ -194,199 +197,90 @@ func (r *Replicator) sendAcks(ctx context.Context, conn net.Conn, wr *peerwire.W
 	}
 }
 
-// inbound is the receive state of one link: the record stream, the causal buffer and a
-// full resync being received.
+// inbound drives the receive side of one connection (receiver.go's Link, over the member's
+// Receiver) and acts on what it reports: the sync point goes to the startup gate, a merged
+// state resyncs the peers that lack it, an overflow of the causal buffer closes every pulling
+// link.
 type inbound struct {
-	r       *Replicator
-	p       *peer
-	records peerwire.Records
-	batch   []*effect.Effect
-
-	inState  bool
-	stateVC  clock.Vector
-	stateLen uint64
-	state    []byte
+	r    *Replicator
+	p    *peer
+	link *Link
 }
-
-// errOverflow closes a link whose causal buffer overflowed. The buffer is shared by every
-// link, so every pulling link is closed: their reconnections resync what was dropped.
-var errOverflow = errors.New("causal buffer full: dropping it and resyncing")
 
 func (in *inbound) handle(f peerwire.Frame) error {
-	switch f.Type {
-	case peerwire.Data:
-		if in.inState {
-			return fmt.Errorf("%w: data inside a state transfer", peerwire.ErrFrame)
-		}
-		in.batch = in.batch[:0]
-		err := in.records.Feed(f.Payload, func(rec []byte) error {
-			b, err := effect.Decode(rec)
-			if err != nil {
-				return err
-			}
-			in.batch = append(in.batch, b)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return in.apply(in.batch)
-	case peerwire.Ping:
-		if len(f.Payload) > 0 {
-			return in.syncPoint(f.Payload) // startup.go
-		}
-		return nil
-	case peerwire.StateBegin:
-		if in.inState {
-			return fmt.Errorf("%w: nested state transfer", peerwire.ErrFrame)
-		}
-		vc, total, err := peerwire.ParseStateBegin(f.Payload)
-		if err != nil {
-			return err
-		}
-		if total > maxState {
-			return fmt.Errorf("%w: state of %d bytes", peerwire.ErrFrame, total)
-		}
-		in.inState, in.stateVC, in.stateLen, in.state = true, vc, total, nil
-		return nil
-	case peerwire.StateChunk:
-		if !in.inState || uint64(len(in.state)+len(f.Payload)) > in.stateLen {
-			return fmt.Errorf("%w: unexpected state chunk", peerwire.ErrFrame)
-		}
-		in.state = append(in.state, f.Payload...)
-		return nil
-	case peerwire.StateEnd:
-		if !in.inState || uint64(len(in.state)) != in.stateLen {
-			return fmt.Errorf("%w: incomplete state transfer", peerwire.ErrFrame)
-		}
-		in.inState = false
-		state, vc := in.state, in.stateVC
-		in.state = nil
-		if err := in.r.mergeState(in.p.id, state, vc); err != nil {
-			return err
-		}
-		in.r.e.Lock()
-		defer in.r.e.Unlock()
-		return in.r.drain() // buffered batches may have become ready (or already applied)
-	case peerwire.Error:
-		return fmt.Errorf("%w: %s", errRefused, truncate(string(f.Payload), 200))
-	}
-	return fmt.Errorf("%w: unexpected %s frame", peerwire.ErrFrame, f.Type)
-}
-
-// apply applies decoded batches under one acquisition of the engine lock; a batch whose
-// dependencies are missing waits in the causal buffer.
-func (in *inbound) apply(batches []*effect.Effect) error {
-	if len(batches) == 0 {
-		return nil
-	}
 	r := in.r
-	r.e.Lock()
-	defer r.e.Unlock()
-	for _, b := range batches {
-		if err := r.applyOrBuffer(b); err != nil {
-			return err
-		}
+	if in.link == nil {
+		r.e.Lock()
+		rc := r.receiver()
+		r.e.Unlock()
+		in.link = NewLink(rc, r.e)
 	}
-	return nil
-}
-
-// The causal buffer holds batches that arrived before their dependencies, from any link: a
-// batch may wait for one that arrives on another link, so every apply drains it. It is
-// guarded by the engine lock and bounded by PendingLimit bytes; past the bound it is dropped
-// and the link that overflowed it closes, so that its reconnection resyncs what was dropped.
-type pendingBatch struct {
-	b    *effect.Effect
-	size int
-}
-
-// applyOrBuffer applies b, or buffers it until its dependencies are applied. The caller holds
-// the engine lock.
-func (r *Replicator) applyOrBuffer(b *effect.Effect) error {
-	err := r.e.Apply(b)
+	started := time.Now()
+	ev, err := in.link.Handle(f)
 	switch {
-	case errors.Is(err, engine.ErrNotReady):
-		size := len(effect.Encode(nil, b))
-		r.pending = append(r.pending, pendingBatch{b, size})
-		r.pendingBytes += int64(size)
-		if r.pendingBytes > r.cfg.PendingLimit {
-			clear(r.pending)
-			r.pending, r.pendingBytes = r.pending[:0], 0
-			r.log.Warn("causal buffer full: dropping it and resyncing every link", "limit", r.cfg.PendingLimit)
-			r.closePulls()
-			return errOverflow
-		}
-		return nil
+	case errors.Is(err, ErrOverflow):
+		// The buffer is shared by every link, so every pulling link is closed: their
+		// reconnections resync what was dropped.
+		r.log.Warn("causal buffer full: dropping it and resyncing every link", "limit", r.cfg.PendingLimit)
+		r.closePulls()
+		return err
+	case err != nil && f.Type == peerwire.StateEnd && !errors.Is(err, peerwire.ErrFrame):
+		return fmt.Errorf("merging the state of member %d: %w", in.p.id, err)
 	case err != nil:
 		return err
 	}
-	return r.drain()
-}
-
-// drain applies the buffered batches that became ready, until none does. The caller holds
-// the engine lock.
-func (r *Replicator) drain() error {
-	for progress := true; progress && len(r.pending) > 0; {
-		progress = false
-		kept := r.pending[:0]
-		for _, pb := range r.pending {
-			err := r.e.Apply(pb.b)
-			if errors.Is(err, engine.ErrNotReady) {
-				kept = append(kept, pb)
-				continue
-			}
-			r.pendingBytes -= int64(pb.size)
-			if err != nil {
-				return err
-			}
-			progress = true
+	switch ev.Kind {
+	case EventSyncPoint:
+		r.peerReported(in.p.id, ev.VC) // startup.go
+	case EventMerged:
+		r.log.Info("merged a peer's state (full resync)", "member", in.p.id, "keys", ev.Keys, "bytes", ev.Bytes,
+			"duration_ms", time.Since(started).Milliseconds())
+		r.mu.Lock()
+		vcs := make(map[clock.MemberID]clock.Vector, len(r.serving))
+		for id, s := range r.serving {
+			vcs[id] = s.getPeerVC()
 		}
-		clear(r.pending[len(kept):])
-		r.pending = kept
+		for _, id := range ResyncAfterMerge(in.p.id, ev.VC, vcs) {
+			r.serving[id].close()
+		}
+		r.mu.Unlock()
 	}
 	return nil
 }
 
-// mergeState merges a peer's full state. The backlog cannot serve the batches the merge
-// brought in, so it records a gap, and links streaming to peers that lack them are closed:
-// they reconnect and resync (by state if need be).
-func (r *Replicator) mergeState(from clock.MemberID, state []byte, theirs clock.Vector) error {
+// errOverflow is ErrOverflow under the name the link tests use.
+var errOverflow = ErrOverflow
+
+// receiver returns the member's Receiver, made at first use. The caller holds the engine lock.
+func (r *Replicator) receiver() *Receiver {
+	if r.recv == nil {
+		r.recv = NewReceiver(replHost{r}, r.cfg.PendingLimit)
+	}
+	return r.recv
+}
+
+// replHost is the Receiver's view of a Replicator's engine and backlog.
+type replHost struct{ r *Replicator }
+
+func (h replHost) Apply(b *effect.Effect) error { return h.r.e.Apply(b) }
+
+// MergeState merges a full state; counted with the merge (INFO never sees one without the
+// other), and the merge restores own batches the sender had (startup.go).
+func (h replHost) MergeState(state []byte, theirs clock.Vector) (int, error) {
+	r := h.r
 	if r.se == nil {
-		return errors.New("full resync received but this engine cannot merge state")
+		return 0, errors.New("full resync received but this engine cannot merge state")
 	}
-	started := time.Now()
-	r.e.Lock()
 	n, err := r.se.MergeState(state, theirs)
-	if err == nil {
-		r.backlog.Gap(theirs)
-		r.mergeReqs.Add(uint64(n)) // counted with the merge: INFO never sees one without the other
-		r.noteOwn(r.e.Seq())       // the merge restores own batches the sender had (startup.go)
-	}
-	r.e.Unlock()
 	if err != nil {
-		return fmt.Errorf("merging the state of member %d: %w", from, err)
+		return 0, err
 	}
-	r.log.Info("merged a peer's state (full resync)", "member", from, "keys", n, "bytes", len(state),
-		"duration_ms", time.Since(started).Milliseconds())
-	r.mu.Lock()
-	for id, s := range r.serving {
-		if id != from && !covers(s.getPeerVC(), theirs) {
-			s.close()
-		}
-	}
-	r.mu.Unlock()
-	return nil
+	r.mergeReqs.Add(uint64(n))
+	r.noteOwn(r.e.Seq())
+	return n, nil
 }
 
-// covers reports whether v includes everything w does.
-func covers(v, w clock.Vector) bool {
-	for m := range w {
-		if w[m] > v.Get(clock.MemberID(m)) {
-			return false
-		}
-	}
-	return true
-}
+func (h replHost) Gap(theirs clock.Vector) { h.r.backlog.Gap(theirs) }
 
 func appendUvarint(dst []byte, v uint64) []byte { return binary.AppendUvarint(dst, v) }
 

@@ -45,6 +45,11 @@ type Config struct {
 	Secret string
 	Listen string // host:port to accept peer links on; "" accepts none
 	Peers  []Peer
+	// WrapListener, when set, wraps the peer port's listener and Dial, when set, opens the
+	// connections to peers (plain TCP otherwise): TLS, tls-replication (package tlsconfig,
+	// set by package node). The shared secret's handshake runs on top either way.
+	WrapListener func(net.Listener) net.Listener
+	Dial         func(ctx context.Context, addr string) (net.Conn, error)
 	// BacklogSize bounds the backlog in bytes (crdt-backlog-size).
 	BacklogSize int64
 	// PendingLimit bounds, in bytes, the batches a link holds while waiting for their
@@ -92,9 +97,8 @@ type Replicator struct {
 	backlog *oplog.Backlog
 	notify  chan struct{} // closed when the backlog grows; nil when nobody waits
 	lag     lagTracker
-	// pending is the causal buffer (pull.go), pendingBytes its encoded size.
-	pending      []pendingBatch
-	pendingBytes int64
+	// recv is the causal delivery of every pulling link (receiver.go), made at first use.
+	recv *Receiver
 
 	ln     net.Listener
 	ctx    context.Context
@@ -192,6 +196,9 @@ func New(e *engine.Engine, cfg Config) (*Replicator, error) {
 		ln, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
 			return nil, fmt.Errorf("replication: peer port: %w", err)
+		}
+		if cfg.WrapListener != nil {
+			ln = cfg.WrapListener(ln)
 		}
 		r.ln = ln
 	}

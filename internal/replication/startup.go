@@ -2,14 +2,11 @@ package replication
 
 import (
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/concord-db/concord/internal/clock"
-	"github.com/concord-db/concord/internal/peerwire"
 )
 
 // The startup gate (docs/design/replication.md, "Restarts").
@@ -33,6 +30,12 @@ import (
 // the sender's vector clock at the resync (an empty Ping is a keepalive, and receivers that
 // predate the sync point ignore a Ping's payload).
 //
+// Own batches a peer reported can also vanish: that peer restarts without them before this
+// member got them back. Reports only grow within one process, so once every peer that
+// reported them reports less, for StartupSyncTimeout without progress (and stallNudge in a
+// row), the gate stops waiting for them (found by the simulator, docs/testing.md bug 4):
+// otherwise it would refuse writes until this member restarts.
+//
 // After the gate has opened, any report of an own sequence number higher than this member's
 // means that a peer unreachable at startup held own batches this member had lost: the error
 // is logged and writes are refused again until the batches have arrived. Writes made in
@@ -48,21 +51,13 @@ const DefaultStartupSyncTimeout = 5 * time.Second
 // peer after the resync (relayed by a third member) arrives only through a new resync.
 const stallNudge = 2 * time.Second
 
-// startupState is the gate's state; the Replicator holds one.
+// startupState is the gate's state; the Replicator holds one. The bookkeeping is gate.go's
+// Gate (guarded by Replicator.mu); open and ownSeq mirror it for readers that do not take
+// Replicator.mu (every write asks Syncing, every own batch calls noteOwn).
 type startupState struct {
 	open   atomic.Bool   // writes allowed; false while syncing
 	ownSeq atomic.Uint64 // the highest own sequence number committed or applied here
-
-	// Guarded by Replicator.mu.
-	began    time.Time                 // when the current syncing period began
-	resolved map[clock.MemberID]bool   // peers that reported their clock or were found down
-	reported map[clock.MemberID]uint64 // the highest own sequence number each peer reported
-	fails    map[clock.MemberID]int    // failed pull attempts before any answer
-	want     uint64                    // the highest of reported
-	timedOut bool
-	started  bool // the startup wait is over (all resolved or timed out) at least once
-	stallSeq uint64
-	stallAt  time.Time
+	*Gate                // nil until initStartup
 }
 
 // initStartup puts the member in the syncing state; New calls it before anything is served.
@@ -72,14 +67,10 @@ func (r *Replicator) initStartup() {
 	r.e.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.st.began = time.Now()
-	r.st.resolved = map[clock.MemberID]bool{}
-	r.st.reported = map[clock.MemberID]uint64{}
-	r.st.fails = map[clock.MemberID]int{}
-	if r.cfg.StartupSyncTimeout < 0 {
-		r.st.timedOut = true // no startup wait: only the catch-up rule applies
-	}
-	r.evalGate()
+	g, notes := NewGate(r.cfg.Member, r.order, r.st.ownSeq.Load(), time.Now(), r.cfg.StartupSyncTimeout < 0)
+	g.Forgotten = func(id clock.MemberID) bool { return r.forgotten[id] } // called under r.mu
+	r.st.Gate = g
+	r.gateNotes(notes)
 }
 
 // Syncing reports whether writes must be refused: the member is still syncing its own
@@ -99,34 +90,21 @@ func (r *Replicator) noteOwn(seq uint64) {
 		return
 	}
 	r.mu.Lock()
-	r.evalGate()
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	if r.st.Gate != nil {
+		r.gateNotes(r.syncOwn())
+	}
 }
 
 // peerReported records peer id's vector clock (from its Sync, an Ack, or a sync point).
 func (r *Replicator) peerReported(id clock.MemberID, vc clock.Vector) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.peers[id] == nil || r.forgotten[id] || r.st.resolved == nil {
+	if r.st.Gate == nil {
 		return
 	}
-	r.st.resolved[id] = true
-	s := vc.Get(r.cfg.Member)
-	if s > r.st.reported[id] {
-		r.st.reported[id] = s
-	}
-	if s > r.st.want {
-		r.st.want = s
-		if own := r.st.ownSeq.Load(); s > own && r.st.open.Load() {
-			// It can only know batches this member made and then lost.
-			r.log.Error("a peer knows later own batches than this member has: this member lost "+
-				"writes it had replicated (restarted without them while that peer was unreachable); "+
-				"writes are refused until they are received, and writes accepted since the restart "+
-				"may have reused their sequence numbers and be lost on the peers",
-				"member", id, "peer_has_own_seq", s, "own_seq", own)
-		}
-	}
-	r.evalGate()
+	notes := r.syncOwn()
+	r.gateNotes(append(notes, r.st.Reported(id, vc, time.Now())...))
 }
 
 // pullFailed is called when an attempt to pull from p ends with err. A peer whose attempts
@@ -140,63 +118,67 @@ func (r *Replicator) peerReported(id clock.MemberID, vc clock.Vector) {
 func (r *Replicator) pullFailed(p *peer, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.st.resolved == nil || r.st.started || p.state == StateConnected ||
-		(errors.Is(err, errRefused) && strings.Contains(err.Error(), "already linked")) {
+	if r.st.Gate == nil {
 		return
 	}
-	if r.st.fails[p.id]++; r.st.fails[p.id] >= 2 && !r.st.resolved[p.id] {
-		r.st.resolved[p.id] = true
-		r.log.Info("startup sync: peer unreachable, not waiting for it", "member", p.id, "err", err)
+	linked := errors.Is(err, errRefused) && strings.Contains(err.Error(), "already linked")
+	notes := append(r.syncOwn(), r.st.Failed(p.id, p.state == StateConnected, linked, time.Now())...)
+	for _, n := range notes {
+		if n.Kind == NotePeerDown {
+			r.log.Info("startup sync: peer unreachable, not waiting for it", "member", p.id, "err", err)
+		}
 	}
-	r.evalGate()
-}
-
-// syncPoint handles a Ping with a payload: the sender's vector clock at the resync it just
-// finished sending on this link.
-func (in *inbound) syncPoint(payload []byte) error {
-	vc, err := peerwire.ParseWholeVector(payload)
-	if err != nil {
-		return fmt.Errorf("sync point: %w", err)
-	}
-	in.r.peerReported(in.p.id, vc)
-	return nil
+	r.gateNotes(notes)
 }
 
 // evalGate opens or closes the gate. The caller holds r.mu.
 func (r *Replicator) evalGate() {
-	st := &r.st
-	if st.resolved == nil {
-		return
+	if r.st.Gate != nil {
+		notes := r.syncOwn()
+		r.gateNotes(append(notes, r.st.Eval(time.Now())...))
 	}
-	own := st.ownSeq.Load()
-	if !st.started {
-		var waiting []int
-		for _, id := range r.order {
-			if !st.resolved[id] && !r.forgotten[id] {
-				waiting = append(waiting, int(id))
-			}
-		}
-		if len(waiting) > 0 && !st.timedOut {
-			return
-		}
-		st.started = true
-		if len(waiting) > 0 {
+}
+
+// syncOwn gives the gate the own sequence number noteOwn recorded without it while the gate
+// was open. The caller holds r.mu.
+func (r *Replicator) syncOwn() []GateNote { return r.st.Own(r.st.ownSeq.Load(), time.Now()) }
+
+// gateNotes mirrors the gate's state for lock-free readers and logs what it reports. The
+// caller holds r.mu.
+func (r *Replicator) gateNotes(notes []GateNote) {
+	r.st.open.Store(r.st.Open())
+	for _, n := range notes {
+		switch n.Kind {
+		case NoteOpened:
+			r.log.Info("in sync with peers: accepting writes", "own_seq", n.Own,
+				"synced_in_ms", n.Synced.Milliseconds())
+		case NoteProceeding:
 			r.log.Warn("startup sync: peers did not answer within crdt-startup-sync-timeout; "+
 				"proceeding without them: if one of them holds own writes this member lost, their "+
 				"sequence numbers may be reused (that is logged as an error when it reports them)",
-				"waiting_for", waiting, "timeout", r.cfg.StartupSyncTimeout)
+				"waiting_for", n.Members, "timeout", r.cfg.StartupSyncTimeout)
+		case NoteLostOwn:
+			r.log.Error("a peer knows later own batches than this member has: this member lost "+
+				"writes it had replicated (restarted without them while that peer was unreachable); "+
+				"writes are refused until they are received, and writes accepted since the restart "+
+				"may have reused their sequence numbers and be lost on the peers",
+				"member", n.Member, "peer_has_own_seq", n.Seq, "own_seq", n.Own)
+		case NoteGone:
+			r.log.Warn("startup sync: own batches peers had reported are gone (every peer that had them "+
+				"restarted without them); no longer waiting for them",
+				"own_seq", n.Own, "reported", n.Want, "now_reported", n.Seq)
+		case NoteNudge:
+			// Own batches a peer has are not coming: resync from the peers that reported them.
+			var ids []int
+			for _, id := range n.Members {
+				if p := r.peers[id]; p != nil && p.pullConn != nil {
+					p.pullConn.Close()
+					ids = append(ids, int(id))
+				}
+			}
+			r.log.Warn("startup sync: own batches known to peers are not arriving; resyncing from them",
+				"members", ids, "own_seq", n.Own, "want", n.Want)
 		}
-	}
-	caughtUp := own >= st.want
-	switch {
-	case caughtUp && !st.open.Load():
-		st.open.Store(true)
-		r.log.Info("in sync with peers: accepting writes", "own_seq", own,
-			"synced_in_ms", time.Since(st.began).Milliseconds())
-	case !caughtUp && st.open.Load():
-		st.open.Store(false)
-		st.began = time.Now()
-		st.stallSeq, st.stallAt = own, st.began
 	}
 }
 
@@ -216,32 +198,9 @@ func (r *Replicator) startupLoop() {
 		case <-t.C:
 		}
 		r.mu.Lock()
-		st := &r.st
-		if !st.started && time.Since(st.began) >= timeout {
-			st.timedOut = true
-		}
-		r.evalGate()
-		if st.open.Load() {
-			r.mu.Unlock()
-			continue
-		}
-		own := st.ownSeq.Load()
-		if own != st.stallSeq {
-			st.stallSeq, st.stallAt = own, time.Now()
-		} else if st.started && own < st.want && time.Since(st.stallAt) >= stallNudge {
-			// Own batches a peer has are not coming (they reached it after this member's
-			// resync from it): resync from the peers that reported them.
-			var ids []int
-			for id, s := range st.reported {
-				if p := r.peers[id]; s > own && p != nil && p.pullConn != nil {
-					p.pullConn.Close()
-					ids = append(ids, int(id))
-				}
-			}
-			slices.Sort(ids)
-			r.log.Warn("startup sync: own batches known to peers are not arriving; resyncing from them",
-				"members", ids, "own_seq", own, "want", st.want)
-			st.stallAt = time.Now()
+		if r.st.Gate != nil {
+			notes := r.syncOwn()
+			r.gateNotes(append(notes, r.st.Tick(time.Now(), timeout)...))
 		}
 		r.mu.Unlock()
 	}

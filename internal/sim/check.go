@@ -16,8 +16,11 @@ import (
 func (w *World) check() {
 	ms := w.members[1:]
 	for _, m := range ms {
-		if len(m.buffer) > 0 {
-			w.failf("member %d: %d batches left in its buffer", m.id, len(m.buffer))
+		if !m.gate.Open() {
+			w.failf("member %d: its startup gate is still closed", m.id)
+		}
+		if n, size := m.recv.Pending(); n > 0 {
+			w.failf("member %d: %d batches (%d bytes) left in its causal buffer", m.id, n, size)
 		}
 	}
 	// The clocks stop while the checks read: a key that expires between two reads would
@@ -121,6 +124,18 @@ func sortedArray(reply string) string {
 	return fmt.Sprint(a)
 }
 
+// pairsOf returns the field=value pairs of a flat array reply (HGETALL, ZRANGE WITHSCORES),
+// sorted; nil for an empty array.
+func pairsOf(reply string) []string {
+	a := parseArray(reply)
+	var pairs []string
+	for i := 0; i+1 < len(a); i += 2 {
+		pairs = append(pairs, a[i]+"="+a[i+1])
+	}
+	slices.Sort(pairs)
+	return pairs
+}
+
 func sortedPairs(reply string) string {
 	a := parseArray(reply)
 	if a == nil {
@@ -160,6 +175,28 @@ func (w *World) checkModel(m *member) {
 		got = w.do(m, "PEXPIRETIME", k)
 		if want := fmt.Sprintf(":%d\r\n", w.hist.expiry(k)); got != want {
 			w.failf("model: PEXPIRETIME %s = %q, the specification says %q", k, got, want)
+			w.traceEvents(k)
+		}
+	}
+	for _, k := range modelHashKeys {
+		var want []string
+		for f, v := range w.hist.fields(k) {
+			want = append(want, f+"="+formatNumber(v))
+		}
+		slices.Sort(want)
+		if got := w.do(m, "HGETALL", k); !slices.Equal(pairsOf(got), want) {
+			w.failf("model: HGETALL %s = %q, the specification says %v", k, got, want)
+			w.traceEvents(k)
+		}
+	}
+	for _, k := range modelZsetKeys {
+		var want []string
+		for e, v := range w.hist.fields(k) {
+			want = append(want, e+"="+formatNumber(v))
+		}
+		slices.Sort(want)
+		if got := w.do(m, "ZRANGE", k, "0", "-1", "WITHSCORES"); !slices.Equal(pairsOf(got), want) {
+			w.failf("model: ZRANGE %s WITHSCORES = %q, the specification says %v", k, got, want)
 			w.traceEvents(k)
 		}
 	}

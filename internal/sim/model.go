@@ -13,20 +13,27 @@ import (
 // records the vector clock of its member right after it, which covers everything it had seen).
 // Expiry keys (exp*) get SET (which also clears the TTL), EXPIRE with long TTLs and PERSIST.
 // Counter keys (cnt*) get INCRBY, SET of integers and DEL; register keys (reg*) SET of unique
-// values and DEL; set keys (mset*) SADD, SREM and DEL. FLUSHALL is an observed-remove of every
-// key. Nothing else writes them.
+// values and DEL; set keys (mset*) SADD, SREM and DEL. Hash keys (mhash*) hold counter fields
+// (semantics.md §2): HSET of a number sets a field's base, HINCRBY and HINCRBYFLOAT add
+// contributions, HDEL and DEL remove what they saw. Sorted-set keys (mzset*) hold scores that
+// are counters with an LWW base (§4): ZADD sets the base, ZINCRBY adds, ZREM and DEL remove
+// what they saw. FLUSHALL is an observed-remove of every key. Nothing else writes them.
+// Fractional amounts are multiples of 1/4, so float sums are exact in any order.
 
 type evKind uint8
 
 const (
-	evSet     evKind = iota // SET key value (base of a counter, or a register value)
-	evIncr                  // INCRBY key n
-	evDel                   // DEL key
-	evFlush                 // FLUSHALL (every key)
-	evSAdd                  // SADD key elems...
-	evSRem                  // SREM key elems...
-	evExpire                // EXPIRE key (n is the absolute expiry time in ms)
-	evPersist               // PERSIST key
+	evSet       evKind = iota // SET key value (base of a counter, or a register value)
+	evIncr                    // INCRBY key n
+	evDel                     // DEL key
+	evFlush                   // FLUSHALL (every key)
+	evSAdd                    // SADD key elems...
+	evSRem                    // SREM key elems...
+	evExpire                  // EXPIRE key (n is the absolute expiry time in ms)
+	evPersist                 // PERSIST key
+	evFieldSet                // HSET key field n, ZADD key n elem: the base of field (elem)
+	evFieldIncr               // HINCRBY(FLOAT) key field n, ZINCRBY key n elem: a contribution
+	evFieldDel                // HDEL key field, ZREM key elem
 )
 
 type event struct {
@@ -34,6 +41,8 @@ type event struct {
 	key   string
 	val   string
 	n     int64
+	f     float64 // evFieldSet, evFieldIncr: the amount
+	field string  // evFieldSet, evFieldIncr, evFieldDel: the hash field or sorted-set element
 	elems []string
 	dot   clock.Dot
 	hlc   clock.HLC
@@ -41,7 +50,7 @@ type event struct {
 }
 
 func (e *event) String() string {
-	return fmt.Sprintf("%v %d %s %q %d %v hlc=%v vc=%v", e.dot, e.kind, e.key, e.val, e.n, e.elems, e.hlc, e.vc)
+	return fmt.Sprintf("%v %d %s %q %d %s=%g %v hlc=%v vc=%v", e.dot, e.kind, e.key, e.val, e.n, e.field, e.f, e.elems, e.hlc, e.vc)
 }
 
 type history struct{ events []*event }
@@ -83,6 +92,8 @@ func removes(r, e *event, elem string) bool {
 		return observed(r, e)
 	case evSRem:
 		return slices.Contains(r.elems, elem) && observed(r, e)
+	case evFieldSet, evFieldDel:
+		return r.field == elem && observed(r, e)
 	}
 	return false
 }
@@ -180,3 +191,45 @@ func (h *history) expiry(key string) int64 {
 	}
 	return at
 }
+
+// fields returns the counter fields of a hash key or the scores of a sorted-set key: each
+// field's winning surviving base (LWW) plus its surviving contributions; a field exists when
+// either survives (a removal only discards what it saw: HDEL or ZREM ∥ an increment leaves the
+// increment alone).
+func (h *history) fields(key string) map[string]float64 {
+	type acc struct {
+		base  *event
+		sum   float64
+		contr bool
+	}
+	accs := map[string]*acc{}
+	for _, e := range h.events {
+		if e.key != key || (e.kind != evFieldSet && e.kind != evFieldIncr) || !h.survives(e, e.field) {
+			continue
+		}
+		a := accs[e.field]
+		if a == nil {
+			a = &acc{}
+			accs[e.field] = a
+		}
+		if e.kind == evFieldIncr {
+			a.sum += e.f
+			a.contr = true
+		} else if a.base == nil || later(e, a.base) {
+			a.base = e
+		}
+	}
+	out := map[string]float64{}
+	for f, a := range accs {
+		v := a.sum
+		if a.base != nil {
+			v += a.base.f
+		}
+		out[f] = v
+	}
+	return out
+}
+
+// formatNumber renders a field's value as Concord (and Redis, for these values) replies it:
+// integers without a fraction, others in the shortest form.
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -1,13 +1,18 @@
 package sim
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
-// quietWorld is a run with every link down, for hand-written timelines.
+// quietWorld is a run with every link down, for hand-written timelines (after the first
+// handshakes, so that every member accepts writes).
 func quietWorld(t *testing.T, members int) *World {
 	t.Helper()
 	w := New(Config{Seed: 1, Members: members})
+	syncAll(t, w) // the startup gates open
 	for i := 1; i <= members; i++ {
 		for j := 1; j <= members; j++ {
 			if i != j {
@@ -40,16 +45,23 @@ func fullSync(t *testing.T, w *World, from, to int) error {
 // every full resync from it fails and the members never converge.
 func TestRegressSameBatchTypeChangeThenMergedCreation(t *testing.T) {
 	w := quietWorld(t, 3)
-	w.do(w.members[2], "SET", "z1", "v")
-	w.do(w.members[3], "SET", "s1", "v")
-	for _, c := range [][]string{{"MULTI"}, {"RPUSH", "l0", "a"}, {"RENAME", "z1", "l0"}, {"EXEC"}} {
-		w.do(w.members[2], c...)
+	must := func(m int, want string, args ...string) {
+		t.Helper()
+		if got := w.do(w.members[m], args...); got != want {
+			t.Fatalf("member %d: %q = %q, want %q", m, args, got, want)
+		}
 	}
+	must(2, "+OK\r\n", "SET", "z1", "v")
+	must(3, "+OK\r\n", "SET", "s1", "v")
+	must(2, "+OK\r\n", "MULTI")
+	must(2, "+QUEUED\r\n", "RPUSH", "l0", "a")
+	must(2, "+QUEUED\r\n", "RENAME", "z1", "l0")
+	must(2, "*2\r\n:1\r\n+OK\r\n", "EXEC")
 	if err := fullSync(t, w, 2, 3); err != nil {
 		t.Fatal(err)
 	}
-	w.do(w.members[3], "DEL", "l0")
-	w.do(w.members[3], "RENAME", "s1", "l0")
+	must(3, ":1\r\n", "DEL", "l0")
+	must(3, "+OK\r\n", "RENAME", "s1", "l0")
 	if err := fullSync(t, w, 3, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -71,35 +83,112 @@ func syncAll(t *testing.T, w *World) {
 	w.healAll()
 	for range 1000 {
 		w.step()
-		if w.idle() {
+		if w.idle() && w.gatesOpen() {
 			return
 		}
 	}
 	t.Fatalf("no quiescence: %v", w.vectors())
 }
 
-// Found by the simulator (seed 19585, docs/testing.md bug 3). Member 1 holds l1 as an HLL
-// (made by RENAME while it was partitioned) that wins the type contest, with the expiry writes
-// {1:22 EXPIRE at=T, 2:25 PERSIST (aimed at the list)}, so no TTL. Applying member 3's batch
-// 3:31, an LPUSH on a later creation of the list that loses too, moves beaten and drops the
-// PERSIST write: the expiry writes now give T, but Entry.ExpireAt stays 0. Member 1 then
-// answers PTTL -1 (and another DEBUG DIGEST) where members 2 and 3 answer the TTL, and never
-// expires the key. The simulator's envelope check reports it at that apply
-// (CONCORD_SIM_SEED=19585 traces the batch and the key before and after). This test replays
-// the seed's shrunk run (it depends on the workload generator; a hand-written timeline did not
-// reproduce it yet).
-func TestRegressSeed19585ExpiryAfterTypeContest(t *testing.T) {
-	cfg := configFor(19585, 181)
-	cfg.Members = 3
-	cfg.RepeatKeysInMulti = false // the workload the seed was found with
-	w := New(cfg)
-	if errs := w.Run(); len(errs) > 0 {
-		t.Fatalf("%d errors, first: %s", len(errs), errs[0])
+// A member restarted empty refuses writes until its startup gate (replication.Gate) has its
+// own earlier batches back from its peers, so its next write takes a new sequence number that
+// peers apply instead of dropping it as a duplicate.
+func TestRestartedMemberWaitsForItsOwnBatches(t *testing.T) {
+	w := New(Config{Seed: 7, Members: 3, Crashes: true})
+	syncAll(t, w)
+	m1 := w.members[1]
+	for i := range 3 {
+		if got := w.do(m1, "SET", "k", fmt.Sprint("v", i)); got != "+OK\r\n" {
+			t.Fatalf("SET before the crash: %q", got)
+		}
+	}
+	syncAll(t, w)
+	w.crash(m1)
+	if !w.restart(m1) {
+		t.Fatal("no restart")
+	}
+	if got := w.do(m1, "SET", "k", "early"); !strings.HasPrefix(got, "-LOADING") {
+		t.Fatalf("write while syncing: %q, want -LOADING", got)
+	}
+	for range 200 {
+		if m1.gate.Open() {
+			break
+		}
+		w.step()
+	}
+	if !m1.gate.Open() {
+		t.Fatal("gate never opened")
+	}
+	if seq := w.vector(1).Get(1); seq != 3 {
+		t.Fatalf("own seq after the sync %d, want 3", seq)
+	}
+	if got := w.do(m1, "SET", "k", "after"); got != "+OK\r\n" {
+		t.Fatalf("write after the sync: %q", got)
+	}
+	syncAll(t, w)
+	for _, m := range w.members[1:] {
+		if got := w.do(m, "GET", "k"); got != "$5\r\nafter\r\n" {
+			t.Fatalf("member %d: GET k = %q", m.id, got)
+		}
+	}
+	if len(w.errs) > 0 {
+		t.Fatal(w.errs)
 	}
 }
 
-// Found by the simulator (seed 19585, docs/testing.md bug 3). A member applies a peer's
-// creation of another type that loses the type contest against its own value (an HLL made by
-// RENAME, with a TTL): the store's expiry (Entry.ExpireAt) is reset to none while the key's
-// expiry writes still give the TTL, so this member reports PTTL -1 (and another DEBUG DIGEST)
-// where the others report the TTL, and never expires the key.
+// Found by the simulator (seed 2549, docs/testing.md bug 4). Member 3 restarts empty; member 2,
+// the only one holding its batches, reports them (its Sync) and crashes before they reach
+// member 3, then restarts without them. Member 3's startup gate waited for them for ever: it
+// refused writes until it restarted again. The gate now stops waiting once every peer that
+// reported them reports less, for the startup timeout.
+func TestRegressOwnBatchesGoneWithTheirOnlyHolder(t *testing.T) {
+	w := New(Config{Seed: 11, Members: 3, Crashes: true})
+	syncAll(t, w)
+	m1, m2, m3 := w.members[1], w.members[2], w.members[3]
+	w.cut(1, 3)
+	w.cut(1, 2) // member 1 gets nothing, not even relayed
+	for i := range 3 {
+		if got := w.do(m3, "SET", fmt.Sprint("k", i), "v"); got != "+OK\r\n" {
+			t.Fatalf("SET: %q", got)
+		}
+	}
+	for range 100 { // member 2 gets them; member 1 does not (the cut)
+		w.step()
+	}
+	if got := w.vector(2).Get(3); got != 3 {
+		t.Fatalf("member 2 has member 3's batches up to %d", got)
+	}
+	w.crash(m3)
+	if !w.restart(m3) {
+		t.Fatal("member 3 did not restart")
+	}
+	// Member 3 serves member 2's pull: member 2's clock (3:3) reaches member 3's gate at once;
+	// the resync from member 2 is still in flight when member 2 crashes.
+	w.crash(m2)
+	w.healAll()
+	if !w.restart(m2) {
+		t.Fatal("member 2 did not restart")
+	}
+	for range 3000 {
+		if m3.gate.Open() {
+			break
+		}
+		w.step()
+	}
+	if !m3.gate.Open() {
+		t.Fatalf("member 3 still refuses writes at t=%d ms: its batches exist nowhere", w.now)
+	}
+	if !slices.ContainsFunc(w.trace, func(l string) bool { return strings.Contains(l, "are gone") }) {
+		t.Fatal("the gate opened without giving up on the lost batches")
+	}
+	if got := w.do(m3, "SET", "after", "1"); got != "+OK\r\n" {
+		t.Fatalf("SET after: %q", got)
+	}
+	syncAll(t, w)
+	if got := w.do(m1, "GET", "after"); got != "$1\r\n1\r\n" {
+		t.Fatalf("member 1: GET after = %q", got)
+	}
+	if len(w.errs) > 0 {
+		t.Fatal(w.errs)
+	}
+}

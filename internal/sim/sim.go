@@ -4,15 +4,20 @@
 //
 // What is real and what is modelled. Each member is a real command.Env over a real
 // engine.Engine: commands go through the real command layer, CRDTs and appliers; committed
-// batches are encoded by the real codec (effect.Encode) into a real oplog.Backlog, travel as
-// bytes, are decoded by effect.Decode and applied with engine.Apply; full resyncs use the real
-// ExportState/MergeState and tombstone collection the real CollectGarbage. The link protocol
-// (handshake, partial or full resync, streaming, relaying, buffering of batches that arrive
-// before their dependencies, OVC exchange) is modelled here, step by step in one goroutine,
-// following replication.md and what internal/replication does: the socket code in
-// internal/replication is goroutine and net.Conn based and not step-driven yet, so it is not
-// what runs here. Time is simulated: every member has a clock.Manual set to the simulated time
-// plus its own skew, which jumps backwards and forwards.
+// batches are encoded by the real codec (effect.Encode) into a real oplog.Backlog and travel as
+// peerwire frames. The receive side of every link is internal/replication's own step-driven
+// core: a replication.Link per connection turns the frames (Data records, a full state's
+// StateBegin/StateChunk/StateEnd, the sync point) into calls on the member's
+// replication.Receiver, which applies batches in causal order with its bounded buffer, drops
+// duplicates, merges states (recording the backlog's gap) and reports an overflow (every link
+// then resyncs) or a merge (links to peers lacking it resync, replication.ResyncAfterMerge).
+// Tombstone collection is replication.CollectRound with the OVCs the members exchange as Ack
+// frames. What the simulator still models is the sending side (choosing partial or full resync
+// with the real Backlog.Since and ExportState, streaming every applied batch to every connected
+// peer) and connections themselves (each handshake starts a new Link; what was in flight on
+// the old connection is lost), step by step in one goroutine. Time is simulated: every member
+// has a clock.Manual set to the simulated time plus its own skew, which jumps backwards and
+// forwards.
 //
 // A member that crashes restarts with an empty state (there is no persistence in the
 // simulation) and a full resync from the live member that knows most of its own effects. Its
@@ -24,6 +29,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +37,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/command"
@@ -38,15 +45,18 @@ import (
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/oplog"
+	"github.com/concord-db/concord/internal/peerwire"
+	"github.com/concord-db/concord/internal/replication"
 )
 
+// Config describes one simulation run.
 // Config describes one simulation run.
 type Config struct {
 	Seed              uint64
 	Members           int   // 2..8
 	Ops               int   // client commands before the final heal
 	Backlog           int64 // backlog bytes per member (small values force full resyncs)
-	BufferMax         int   // not-ready batches a member buffers before it falls back to resync
+	PendingLimit      int64 // causal buffer bytes per member (replication.Receiver's bound)
 	Crashes           bool  // members crash and restart empty
 	Partitions        bool  // links are cut, partitions made and healed
 	Verbose           bool  // trace the keys a failing apply changed (slower)
@@ -59,18 +69,17 @@ const epoch = 1_767_225_600_000
 type msgKind uint8
 
 const (
-	msgBatch msgKind = iota
-	msgState
-	msgOVC
+	msgFrames msgKind = iota // frames of the stream from -> to, handed to the receiver's Link together
+	msgAck                   // an Ack frame: the sender's vector clock (its OVC)
 )
 
 type message struct {
-	kind msgKind
-	at   int64 // simulated delivery time
-	data []byte
-	dot  clock.Dot         // msgBatch: the batch's dot (for purges after a crash)
-	vc   clock.Vector      // msgState, msgOVC
-	desc map[string]string // msgState: the sender's envelopes, for traces
+	kind   msgKind
+	at     int64 // simulated delivery time
+	frames []peerwire.Frame
+	dot    clock.Dot         // a batch's dot (purges after a crash), zero for other frames
+	vc     clock.Vector      // msgAck; a state's clock (traces)
+	desc   map[string]string // a full state: the sender's envelopes, for traces
 }
 
 type link struct {
@@ -80,6 +89,7 @@ type link struct {
 }
 
 type member struct {
+	w       *World
 	id      clock.MemberID
 	up      bool
 	skew    int64
@@ -88,8 +98,10 @@ type member struct {
 	env     *command.Env
 	cl      *command.Client
 	backlog *oplog.Backlog
-	buffer  []*effect.Effect // batches not yet ready
-	ovc     []clock.Vector   // latest OVC heard from each member (index = id)
+	recv    *replication.Receiver
+	gate    *replication.Gate   // the startup gate: writes are refused until it opens
+	in      []*replication.Link // the connection pulling from each member (index = id)
+	ovc     []clock.Vector      // latest vector clock heard from each member (Sync or Ack)
 	// local is the latest local batch committed (dot and HLC) while a command ran.
 	local struct {
 		dot     clock.Dot
@@ -97,6 +109,19 @@ type member struct {
 		commits int // local batches committed, ever (across restarts)
 	}
 }
+
+// simHost is a member's engine and backlog as replication.Receiver sees them.
+type simHost struct{ m *member }
+
+func (h simHost) Apply(b *effect.Effect) error { return h.m.e.Apply(b) }
+func (h simHost) MergeState(state []byte, theirs clock.Vector) (int, error) {
+	n, err := h.m.e.MergeState(state, theirs)
+	if err == nil {
+		h.m.w.gateNotes(h.m, h.m.gate.Own(h.m.e.Seq(), h.m.w.wall())) // the merge restores own batches
+	}
+	return n, err
+}
+func (h simHost) Gap(theirs clock.Vector) { h.m.backlog.Gap(theirs) }
 
 // World is one simulation.
 type World struct {
@@ -116,6 +141,8 @@ type World struct {
 	// lost effects in a crash reuses lower ones).
 	highSeq map[clock.MemberID]uint64
 	frozen  int64 // when not 0, every member's physical clock reads this (the final checks)
+	// recvStats adds up the stats of the receivers of members that crashed.
+	recvStats replication.ReceiverStats
 
 	Stats Stats
 }
@@ -126,6 +153,7 @@ type Stats struct {
 	Partial, Full, Overflows, Crashes, Cuts, GCDropped int
 	Buffered, ModelWrites                              int // batches that arrived early; writes of model keys
 	GCUnchecked                                        int // runs whose tombstone check was skipped (checkTombstones)
+	Refused, Nudges                                    int // commands refused while syncing (startup gate); stall nudges
 }
 
 // errLog is a slog handler recording error records (the command layer logs recovered panics).
@@ -150,8 +178,8 @@ func New(cfg Config) *World {
 	if cfg.Members < 2 {
 		cfg.Members = 2
 	}
-	if cfg.BufferMax <= 0 {
-		cfg.BufferMax = 16
+	if cfg.PendingLimit <= 0 {
+		cfg.PendingLimit = 4 << 10
 	}
 	if cfg.Backlog <= 0 {
 		cfg.Backlog = 1 << 20
@@ -168,11 +196,52 @@ func New(cfg Config) *World {
 		}
 	}
 	for i := 1; i <= cfg.Members; i++ {
-		m := &member{id: clock.MemberID(i), skew: int64(w.rng.IntN(10_000)) - 5_000}
+		m := &member{w: w, id: clock.MemberID(i), skew: int64(w.rng.IntN(10_000)) - 5_000}
 		w.members[i] = m
 		w.start(m)
 	}
+	// Every member starts syncing (the startup gate): the first handshakes open the gates.
+	for i := 1; i <= cfg.Members; i++ {
+		for j := 1; j <= cfg.Members; j++ {
+			if i != j {
+				w.handshake(i, j)
+			}
+		}
+	}
 	return w
+}
+
+// startupTimeout is how long a restarting member waits for peers that neither answer nor
+// fail (replication.DefaultStartupSyncTimeout), in simulated time.
+const startupTimeout = replication.DefaultStartupSyncTimeout
+
+// wall is the simulated monotonic time the startup gates measure their waits with.
+func (w *World) wall() time.Time { return time.UnixMilli(epoch + w.now) }
+
+// gateNotes acts on what m's startup gate reports, as startup.go does.
+func (w *World) gateNotes(m *member, notes []replication.GateNote) {
+	for _, n := range notes {
+		switch n.Kind {
+		case replication.NoteOpened:
+			w.tracef("member %d: startup gate open at own seq %d after %v", m.id, n.Own, n.Synced)
+		case replication.NoteProceeding:
+			w.tracef("member %d: startup gate proceeds without %v", m.id, n.Members)
+		case replication.NotePeerDown:
+			w.tracef("member %d: startup gate: peer %d down", m.id, n.Member)
+		case replication.NoteLostOwn:
+			// Restarts wait for the live members that know the member's effects (restart),
+			// and effects no live member had are purged: no peer can know later ones.
+			w.failf("member %d: peer %d reports own seq %d above this member's %d", m.id, n.Member, n.Seq, n.Own)
+		case replication.NoteGone:
+			w.tracef("member %d: startup gate: own batches up to %d are gone, waiting for %d", m.id, n.Want, n.Seq)
+		case replication.NoteNudge:
+			w.Stats.Nudges++
+			w.tracef("member %d: startup gate: own batches up to %d not arriving; resync from %v", m.id, n.Want, n.Members)
+			for _, p := range n.Members {
+				w.handshake(int(p), int(m.id))
+			}
+		}
+	}
 }
 
 func (w *World) tracef(format string, args ...any) {
@@ -185,13 +254,16 @@ func (w *World) failf(format string, args ...any) {
 	w.tracef("FAIL %s", msg)
 }
 
-// start gives m a fresh, empty engine and command layer.
+// start gives m a fresh, empty engine, command layer and receive side.
 func (w *World) start(m *member) {
 	m.clk = &clock.Manual{Millis: epoch + w.now + m.skew}
 	m.e = engine.New(engine.Config{Member: m.id, Databases: 16, Clock: m.clk, Seed: w.rng.Uint64(), KeepTombstones: true})
 	cfg := config.Default()
 	if err := cfg.Load("", [][]string{{"enable-debug-command", "yes"}, {"save", ""}}); err != nil {
 		panic(err)
+	}
+	if m.env != nil {
+		m.env.SetWriteGate(nil)
 	}
 	m.env = command.NewEnv(m.e, cfg, slog.New(w.logs))
 	m.cl = command.NewClient(0)
@@ -201,10 +273,38 @@ func (w *World) start(m *member) {
 	}
 	m.e.Unlock()
 	m.backlog = oplog.New(w.cfg.Backlog)
-	m.buffer = nil
+	if m.recv != nil {
+		w.addRecvStats(m.recv.Stats)
+	}
+	m.recv = replication.NewReceiver(simHost{m}, w.cfg.PendingLimit)
+	var peers []clock.MemberID
+	for j := 1; j <= w.cfg.Members; j++ {
+		if j != int(m.id) {
+			peers = append(peers, clock.MemberID(j))
+		}
+	}
+	var notes []replication.GateNote
+	m.gate, notes = replication.NewGate(m.id, peers, 0, w.wall(), false)
+	m.env.SetWriteGate(func() bool { return !m.gate.Open() })
+	m.in = make([]*replication.Link, w.cfg.Members+1)
 	m.ovc = make([]clock.Vector, w.cfg.Members+1)
 	m.up = true
 	m.e.AddSink(func(b *effect.Effect) { w.sink(m, b) })
+	w.gateNotes(m, notes)
+}
+
+func (w *World) addRecvStats(s replication.ReceiverStats) {
+	t := &w.recvStats
+	t.Applied += s.Applied
+	t.Duplicates += s.Duplicates
+	t.Buffered += s.Buffered
+	t.Overflows += s.Overflows
+	t.Merges += s.Merges
+}
+
+// dataFrame is a Data frame holding one encoded batch.
+func dataFrame(rec []byte) peerwire.Frame {
+	return peerwire.Frame{Type: peerwire.Data, Payload: peerwire.AppendRecord(nil, rec)}
 }
 
 // sink is every member's engine sink: backlog, then streaming to every connected peer (relaying
@@ -212,6 +312,7 @@ func (w *World) start(m *member) {
 func (w *World) sink(m *member, b *effect.Effect) {
 	m.backlog.Append(b)
 	if b.Origin == m.id {
+		w.gateNotes(m, m.gate.Own(b.Seq, w.wall()))
 		m.local.dot, m.local.hlc = b.Dot(), b.HLC
 		m.local.commits++
 		w.highSeq[m.id] = max(w.highSeq[m.id], b.Seq)
@@ -222,16 +323,17 @@ func (w *World) sink(m *member, b *effect.Effect) {
 		if to == int(m.id) || !w.connected(int(m.id), to) {
 			continue
 		}
+		msg := message{kind: msgFrames, frames: []peerwire.Frame{dataFrame(data)}, dot: b.Dot()}
 		if w.rng.IntN(40) == 0 {
 			// Overtaken: this batch arrives after later ones (as after a rewound stream), so
 			// the receiver must buffer those until their dependencies arrive.
-			w.sendLate(int(m.id), to, message{kind: msgBatch, data: data, dot: b.Dot()})
+			w.sendLate(int(m.id), to, msg)
 			continue
 		}
-		w.send(int(m.id), to, message{kind: msgBatch, data: data, dot: b.Dot()})
+		w.send(int(m.id), to, msg)
 		if w.rng.IntN(50) == 0 { // a resent batch
 			w.Stats.Duplicates++
-			w.send(int(m.id), to, message{kind: msgBatch, data: data, dot: b.Dot()})
+			w.send(int(m.id), to, msg)
 		}
 	}
 }
@@ -301,17 +403,28 @@ func (w *World) locked(m *member, what string, fn func()) {
 	fn()
 }
 
-// handshake is receiver `to` connecting to sender `from`: it sends its vector clock and from
-// answers with the batches it lacks (partial resync) or its whole state (full resync).
+// handshake is receiver `to` (re)connecting to sender `from`: what was in flight on the old
+// connection is lost, the receiver starts a new replication.Link and sends its vector clock
+// (which the sender records as that peer's OVC, as production's Sync does), and the sender
+// answers with the batches it lacks (partial resync) or its whole state (full resync), then
+// the sync point.
 func (w *World) handshake(from, to int) {
 	s, r := w.members[from], w.members[to]
 	if !w.connected(from, to) {
 		return
 	}
+	l := w.links[from][to]
+	n := len(l.queue)
+	l.queue = slices.DeleteFunc(l.queue, func(x message) bool { return x.kind == msgFrames })
+	w.Stats.Dropped += n - len(l.queue)
+	r.in[from] = replication.NewLink(r.recv, r.e)
 	var vc clock.Vector
 	w.locked(r, "handshake", func() { vc = r.e.Vector() })
+	s.ovc[to] = vc // the Sync: production's setOVC, and a report to the sender's startup gate
+	w.gateNotes(s, s.gate.Reported(r.id, vc, w.wall()))
 	w.locked(s, "serve", func() {
 		held, ok := s.backlog.Since(vc)
+		syncVC := s.e.Vector()
 		if ok {
 			w.Stats.Partial++
 			for _, data := range held {
@@ -320,35 +433,57 @@ func (w *World) handshake(from, to int) {
 					w.failf("member %d: its own backlog does not decode: %v", from, err)
 					return
 				}
-				w.send(from, to, message{kind: msgBatch, data: data, dot: b.Dot()})
+				w.send(from, to, message{kind: msgFrames, frames: []peerwire.Frame{dataFrame(data)}, dot: b.Dot()})
 			}
 			w.tracef("resync %d->%d partial %d batches", from, to, len(held))
-			return
+		} else {
+			w.Stats.Full++
+			svc, state := s.e.ExportState()
+			w.send(from, to, message{kind: msgFrames, frames: stateFrames(svc, state), vc: svc, desc: describeDB0(s)})
+			w.tracef("resync %d->%d full %d bytes vc=%v", from, to, len(state), svc)
 		}
-		w.Stats.Full++
-		svc, state := s.e.ExportState()
-		w.send(from, to, message{kind: msgState, data: state, vc: svc, desc: describeDB0(s)})
-		w.tracef("resync %d->%d full %d bytes vc=%v", from, to, len(state), svc)
+		w.send(from, to, message{kind: msgFrames, frames: []peerwire.Frame{{Type: peerwire.Ping, Payload: peerwire.AppendVector(nil, syncVC)}}})
 	})
+}
+
+// stateFrames is a full state as the sender ships it: StateBegin, chunks, StateEnd.
+func stateFrames(vc clock.Vector, state []byte) []peerwire.Frame {
+	begin := binary.AppendUvarint(peerwire.AppendVector(nil, vc), uint64(len(state)))
+	out := []peerwire.Frame{{Type: peerwire.StateBegin, Payload: begin}}
+	for len(state) > 0 {
+		n := min(len(state), 4<<10) // small chunks: a state spans several frames
+		out = append(out, peerwire.Frame{Type: peerwire.StateChunk, Payload: state[:n]})
+		state = state[n:]
+	}
+	return append(out, peerwire.Frame{Type: peerwire.StateEnd})
 }
 
 // deliver hands msg, which travelled from -> to, to its receiver.
 func (w *World) deliver(from, to int, msg message) {
 	r := w.members[to]
 	w.Stats.Delivered++
-	switch msg.kind {
-	case msgOVC:
-		r.ovc[from] = msg.vc
-	case msgState:
-		pre := w.describeAll(r)
-		w.locked(r, "MergeState", func() {
-			if _, err := r.e.MergeState(msg.data, msg.vc); err != nil {
-				w.failf("member %d: MergeState from %d: %v", to, from, err)
-				return
-			}
-			r.backlog.Gap(msg.vc)
-		})
-		n := len(w.errs)
+	if msg.kind == msgAck {
+		vc, _, err := peerwire.ParseAck(msg.frames[0].Payload)
+		if err != nil {
+			w.failf("member %d: ack from %d: %v", to, from, err)
+			return
+		}
+		r.ovc[from] = vc
+		w.gateNotes(r, r.gate.Reported(clock.MemberID(from), vc, w.wall()))
+		return
+	}
+	var pre map[string]string
+	if msg.desc != nil || w.cfg.Verbose {
+		pre = w.describeAll(r)
+	}
+	n := len(w.errs)
+	for _, f := range msg.frames {
+		if !w.handle(from, to, f) {
+			break
+		}
+	}
+	switch {
+	case msg.desc != nil:
 		w.checkEnvelopes(r, fmt.Sprintf("merging the state of %d", from))
 		if len(w.errs) > n {
 			post := w.describeAll(r)
@@ -360,92 +495,67 @@ func (w *World) deliver(from, to int, msg message) {
 				}
 			}
 		}
-		w.tracef("merged state of %d into %d", from, to)
-		// As internal/replication does: links streaming to peers that lack what the merge
-		// brought in are reset, and those peers resync.
-		for p := 1; p <= w.cfg.Members; p++ {
-			if p != to && p != from && w.connected(to, p) && !covers(w.vector(p), msg.vc) {
-				w.handshake(to, p)
-			}
-		}
-		w.drain(r)
-	case msgBatch:
-		b, err := effect.Decode(msg.data)
-		if err != nil {
-			w.failf("member %d: batch %v from %d does not decode: %v", to, msg.dot, from, err)
-			return
-		}
-		var pre map[string]string
-		if w.cfg.Verbose {
-			pre = w.describeAll(r)
-		}
-		var applyErr error
-		w.locked(r, "Apply", func() { applyErr = r.e.Apply(b) })
-		switch {
-		case errors.Is(applyErr, engine.ErrNotReady):
-			w.Stats.Buffered++
-			if !slices.ContainsFunc(r.buffer, func(x *effect.Effect) bool { return x.Dot() == b.Dot() }) {
-				r.buffer = append(r.buffer, b)
-			}
-			if len(r.buffer) > w.cfg.BufferMax {
-				// Past the bound the link falls back to resync (replication.md §2).
-				w.Stats.Overflows++
-				w.tracef("member %d: buffer overflow, resync from %d", to, from)
-				r.buffer = nil
-				w.handshake(from, to)
-			}
-		case applyErr != nil:
-			w.failf("member %d: Apply %v from %d: %v", to, b.Dot(), from, applyErr)
-		default:
-			w.drain(r)
-			n := len(w.errs)
-			w.checkEnvelopes(r, fmt.Sprintf("applying %v from %d", b.Dot(), from))
-			if len(w.errs) > n && pre != nil {
-				for i, op := range b.Ops {
-					w.tracef("  op %d: %+v", i, op)
-				}
-				post := w.describeAll(r)
-				for _, k := range sortedKeys(post) {
-					if pre[k] != post[k] {
-						w.tracef("  key %s before: %s", k, pre[k])
-						w.tracef("  key %s after:  %s", k, post[k])
-					}
+	case msg.dot != (clock.Dot{}):
+		w.checkEnvelopes(r, fmt.Sprintf("applying %v from %d", msg.dot, from))
+		if len(w.errs) > n && pre != nil {
+			post := w.describeAll(r)
+			for _, k := range sortedKeys(post) {
+				if pre[k] != post[k] {
+					w.tracef("  key %s before: %s", k, pre[k])
+					w.tracef("  key %s after:  %s", k, post[k])
 				}
 			}
 		}
 	}
 }
 
-// drain applies the buffered batches that became ready.
-func (w *World) drain(r *member) {
-	for progressed := true; progressed; {
-		progressed = false
-		kept := r.buffer[:0]
-		for _, b := range r.buffer {
-			var err error
-			done := false
-			w.locked(r, "Apply", func() {
-				if r.e.Vector().Covers(b.Dot()) {
-					done = true
-					return
-				}
-				if r.e.Ready(b) {
-					err = r.e.Apply(b)
-					done = true
-				}
-			})
-			if err != nil {
-				w.failf("member %d: Apply buffered %v: %v", r.id, b.Dot(), err)
+// handle feeds one frame to the receiver's Link for the connection from `from` and acts on
+// the outcome as pull.go does; it reports whether the connection is still usable.
+func (w *World) handle(from, to int, f peerwire.Frame) (ok bool) {
+	r := w.members[to]
+	var ev replication.Event
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
 			}
-			if done {
-				progressed = true
-				continue
+		}()
+		ev, err = r.in[from].Handle(f)
+	}()
+	switch {
+	case errors.Is(err, replication.ErrOverflow):
+		// The buffer holds batches from every link: every pulling link resyncs.
+		w.Stats.Overflows++
+		w.tracef("member %d: buffer overflow, resync from every peer", to)
+		for p := 1; p <= w.cfg.Members; p++ {
+			if p != to {
+				w.handshake(p, to)
 			}
-			kept = append(kept, b)
 		}
-		clear(r.buffer[len(kept):])
-		r.buffer = kept
+		return false
+	case err != nil:
+		w.failf("member %d: %s frame from %d: %v", to, f.Type, from, err)
+		return false
 	}
+	if ev.Kind == replication.EventSyncPoint {
+		w.gateNotes(r, r.gate.Reported(clock.MemberID(from), ev.VC, w.wall()))
+	}
+	if ev.Kind == replication.EventMerged {
+		w.tracef("merged state of %d into %d", from, to)
+		// As pull.go does: links streaming to peers whose acknowledged clock lacks what the
+		// merge brought in are closed, and those peers resync.
+		peers := map[clock.MemberID]clock.Vector{}
+		for p := 1; p <= w.cfg.Members; p++ {
+			if p != to && w.connected(to, p) {
+				peers[clock.MemberID(p)] = r.ovc[p]
+			}
+		}
+		for _, p := range replication.ResyncAfterMerge(clock.MemberID(from), ev.VC, peers) {
+			w.handshake(to, int(p))
+		}
+	}
+	return true
 }
 
 func (w *World) vector(id int) clock.Vector {
@@ -468,15 +578,6 @@ func describeDB0(m *member) map[string]string {
 		out[ent.Name] = describeEnvelope(ent)
 	}
 	return out
-}
-
-func covers(v, x clock.Vector) bool {
-	for i, s := range x {
-		if v.Get(clock.MemberID(i)) < s {
-			return false
-		}
-	}
-	return true
 }
 
 // network delivers every message due by now, earliest first (ties by link).
@@ -522,49 +623,44 @@ func (w *World) heal(a, b int) {
 	w.handshake(b, a)
 }
 
-// ovcRound sends every member's vector clock to its connected peers.
+// ovcRound sends every member's vector clock to its connected peers as an Ack frame.
 func (w *World) ovcRound() {
 	for i := 1; i <= w.cfg.Members; i++ {
 		if !w.members[i].up {
 			continue
 		}
-		v := w.vector(i)
-		w.members[i].ovc[i] = v
+		ack := peerwire.Frame{Type: peerwire.Ack, Payload: peerwire.AppendAck(nil, w.vector(i), 0)}
 		for j := 1; j <= w.cfg.Members; j++ {
 			if j != i && w.connected(i, j) {
-				w.send(i, j, message{kind: msgOVC, vc: v})
+				w.send(i, j, message{kind: msgAck, frames: []peerwire.Frame{ack}})
 			}
 		}
 	}
 }
 
-// gcRound runs tombstone collection on every member that has heard from every member.
+// gcRound runs a tombstone collection cycle (replication.CollectRound, as gc.go does) on every
+// member, with its own vector clock and the latest OVC of every peer (nil when never heard).
 func (w *World) gcRound() {
 	for _, m := range w.members[1:] {
 		if !m.up {
 			continue
 		}
-		ovcs := make([]clock.Vector, 0, w.cfg.Members)
-		for j := 1; j <= w.cfg.Members; j++ {
-			if m.ovc[j] == nil {
-				ovcs = nil
-				break
-			}
-			ovcs = append(ovcs, m.ovc[j])
-		}
-		if ovcs == nil {
-			continue
-		}
 		w.locked(m, "CollectGarbage", func() {
-			_, c := m.e.CollectGarbage(ovcs)
-			w.Stats.GCDropped += c
+			ovcs := []clock.Vector{m.e.Vector()}
+			for j := 1; j <= w.cfg.Members; j++ {
+				if j != int(m.id) {
+					ovcs = append(ovcs, m.ovc[j].Clone())
+				}
+			}
+			w.Stats.GCDropped += replication.CollectRound(m.e, ovcs).Collected
 		})
 	}
 }
 
 // crash stops m: its state, buffers and links are gone. The batches of a member that is down
 // (m or one that crashed before) that no live member has applied are lost with it (see the
-// package doc): they are purged from the network and from the history.
+// package doc): they are purged from the network and from the history, and live members drop
+// their causal buffers (which may hold some) and resync.
 func (w *World) crash(m *member) {
 	w.Stats.Crashes++
 	m.up = false
@@ -578,9 +674,8 @@ func (w *World) crash(m *member) {
 		}
 	}
 	for _, o := range w.members[1:] {
-		if o.up {
-			continue
-		}
+		// Effects of any origin may be lost: those of a member that is down, and those of a
+		// member that restarted and had not got them back (only the crashed member had them).
 		var known uint64
 		for _, x := range w.members[1:] {
 			if x.up {
@@ -591,20 +686,34 @@ func (w *World) crash(m *member) {
 		for f := 1; f <= w.cfg.Members; f++ {
 			for t := 1; t <= w.cfg.Members; t++ {
 				if l := w.links[f][t]; l != nil {
-					l.queue = slices.DeleteFunc(l.queue, func(x message) bool { return x.kind == msgBatch && lost(x.dot) })
+					l.queue = slices.DeleteFunc(l.queue, func(x message) bool { return lost(x.dot) })
 				}
 			}
 		}
-		for _, x := range w.members[1:] {
-			x.buffer = slices.DeleteFunc(x.buffer, func(b *effect.Effect) bool { return lost(b.Dot()) })
+		if known >= w.highSeq[o.id] {
+			continue
 		}
 		n := w.hist.forget(o.id, known)
 		w.tracef("crash member %d: member %d's effects up to %d survive (%d model writes lost)", m.id, o.id, known, n)
 	}
+	for _, x := range w.members[1:] {
+		if n, _ := x.recv.Pending(); x.up && n > 0 {
+			w.tracef("member %d: drops its causal buffer (%d batches) and resyncs", x.id, n)
+			x.recv.Reset()
+			for p := 1; p <= w.cfg.Members; p++ {
+				if p != int(x.id) {
+					w.handshake(p, int(x.id))
+				}
+			}
+		}
+	}
 }
 
-// restart starts m empty and merges the state of the live member that knows most of its own
-// effects; it stays down while that member is unreachable.
+// restart starts m empty and syncing (its startup gate closed) and connects it to every peer
+// it reaches. It stays down while the live member that knows most of its own effects is
+// unreachable (as an operator would wait): otherwise its gate would time out, it would reuse
+// sequence numbers that member already applied, and the gate would report lost own batches
+// once the link heals (a failure here).
 func (w *World) restart(m *member) bool {
 	var best *member
 	var bestSeq uint64
@@ -624,18 +733,17 @@ func (w *World) restart(m *member) bool {
 			return false
 		}
 	}
+	// It restarts empty and syncing, and pulls from every peer it reaches: the startup gate
+	// opens once each has reported (or is down) and its own batches are back.
 	w.start(m)
-	var svc clock.Vector
-	var state []byte
-	w.locked(best, "ExportState", func() { svc, state = best.e.ExportState() })
-	w.locked(m, "MergeState", func() {
-		if _, err := m.e.MergeState(state, svc); err != nil {
-			w.failf("member %d: restart merge: %v", m.id, err)
+	w.tracef("restart member %d (%d knows its effects up to %d)", m.id, best.id, bestSeq)
+	for _, o := range w.members[1:] {
+		if o != m && !o.up {
+			// A dial to a member that is down fails at once, and the retry too.
+			w.gateNotes(m, m.gate.Failed(o.id, false, false, w.wall()))
+			w.gateNotes(m, m.gate.Failed(o.id, false, false, w.wall()))
 		}
-		m.backlog.Gap(svc)
-	})
-	w.Stats.Full++
-	w.tracef("restart member %d from member %d's state vc=%v", m.id, best.id, svc)
+	}
 	for j := 1; j <= w.cfg.Members; j++ {
 		if j != int(m.id) && w.connected(int(m.id), j) {
 			w.handshake(int(m.id), j)
@@ -659,6 +767,13 @@ func (w *World) step() {
 	w.now += dt
 	w.setClocks()
 	w.network()
+	if w.now/50 != (w.now-dt)/50 {
+		for _, m := range w.members[1:] {
+			if m.up {
+				w.gateNotes(m, m.gate.Tick(w.wall(), startupTimeout))
+			}
+		}
+	}
 	if w.now/100 != (w.now-dt)/100 {
 		for _, m := range w.members[1:] {
 			if m.up {
@@ -746,6 +861,12 @@ func (w *World) Run() []string {
 	if len(w.errs) == 0 {
 		w.check()
 	}
+	for _, m := range w.members[1:] {
+		w.addRecvStats(m.recv.Stats)
+		m.recv.Stats = replication.ReceiverStats{}
+		m.env.SetWriteGate(nil) // the command layer keeps gates in a global registry
+	}
+	w.Stats.Buffered = int(w.recvStats.Buffered)
 	for _, l := range w.logs.msgs {
 		w.errs = append(w.errs, "logged error: "+l)
 	}
@@ -775,7 +896,7 @@ func (w *World) quiesce() {
 	}
 	for round := 0; round < 20_000 && len(w.errs) == 0; round++ {
 		w.step()
-		if round%100 == 99 && w.idle() {
+		if round%100 == 99 && w.idle() && w.gatesOpen() {
 			w.collect()
 			if w.idle() {
 				return
@@ -805,6 +926,16 @@ func (w *World) vectors() []string {
 		out = append(out, fmt.Sprint(w.vector(i)))
 	}
 	return out
+}
+
+// gatesOpen reports whether every member accepts writes (its startup gate is open).
+func (w *World) gatesOpen() bool {
+	for _, m := range w.members[1:] {
+		if !m.gate.Open() {
+			return false
+		}
+	}
+	return true
 }
 
 // idle reports whether nothing is in flight and every member has the same vector clock.

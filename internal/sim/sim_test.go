@@ -16,7 +16,7 @@ func configFor(seed uint64, ops int) Config {
 		Members:           2 + int(seed%4),
 		Ops:               ops,
 		Backlog:           []int64{512, 4 << 10, 1 << 20}[seed%3],
-		BufferMax:         1 + int(seed%3)*8,
+		PendingLimit:      []int64{100, 400, 4 << 10}[seed%3],
 		Crashes:           seed%5 != 0,
 		Partitions:        seed%7 != 0,
 		RepeatKeysInMulti: true,
@@ -76,6 +76,8 @@ func add(t *Stats, s Stats) {
 	t.Buffered += s.Buffered
 	t.ModelWrites += s.ModelWrites
 	t.GCUnchecked += s.GCUnchecked
+	t.Refused += s.Refused
+	t.Nudges += s.Nudges
 }
 
 // shrink looks for the shortest prefix of the run (same seed) that still fails, then for a

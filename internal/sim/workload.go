@@ -20,10 +20,12 @@ var (
 		"list":   {"l0", "l1"},
 		"hll":    {"p0", "p1"},
 	}
-	counterKeys  = []string{"cnt0", "cnt1"}
-	registerKeys = []string{"reg0", "reg1"}
-	modelSetKeys = []string{"mset0", "mset1"}
-	expiryKeys   = []string{"exp0", "exp1"}
+	counterKeys   = []string{"cnt0", "cnt1"}
+	registerKeys  = []string{"reg0", "reg1"}
+	modelSetKeys  = []string{"mset0", "mset1"}
+	expiryKeys    = []string{"exp0", "exp1"}
+	modelHashKeys = []string{"mhash0", "mhash1"}
+	modelZsetKeys = []string{"mzset0", "mzset1"}
 )
 
 // allKeys is every key a run can write (the checks read them all).
@@ -35,6 +37,8 @@ func allKeys() []string {
 	out = append(out, counterKeys...)
 	out = append(out, registerKeys...)
 	out = append(out, expiryKeys...)
+	out = append(out, modelHashKeys...)
+	out = append(out, modelZsetKeys...)
 	return append(out, modelSetKeys...)
 }
 
@@ -60,7 +64,7 @@ func (g *workload) key(t string) string {
 // command returns a random write command on the non-model keys.
 func (g *workload) command() []string {
 	r := g.w.rng
-	switch r.IntN(46) {
+	switch r.IntN(76) {
 	case 0:
 		return []string{"SET", g.key("string"), "v" + g.n(100)}
 	case 1:
@@ -134,6 +138,71 @@ func (g *workload) command() []string {
 		return []string{"SET", g.key("string"), "v" + g.n(100), "KEEPTTL"}
 	case 38:
 		return []string{"DECR", g.key("string")}
+	case 39:
+		return []string{g.pick([]string{"MSET", "MSETNX"}), g.key("string"), "m" + g.n(9), g.key("string"), "n" + g.n(9)}
+	case 40:
+		return []string{g.pick([]string{"SETNX", "GETSET"}), g.key("string"), "g" + g.n(9)}
+	case 41:
+		return []string{"GETDEL", g.key("string")}
+	case 42:
+		if r.IntN(2) == 0 {
+			return []string{"SETEX", g.key("string"), strconv.Itoa(1 + r.IntN(20)), "e" + g.n(9)}
+		}
+		return []string{"PSETEX", g.key("string"), strconv.Itoa(100 + r.IntN(5000)), "e" + g.n(9)}
+	case 43:
+		return []string{"GETEX", g.key("string"), g.pick([]string{"EX", "PX", "PERSIST"}), strconv.Itoa(100 + r.IntN(3000))}[:3+r.IntN(2)]
+	case 44:
+		return []string{g.pick([]string{"INCR", "DECRBY"}), g.key("string"), "3"}[:2+r.IntN(2)]
+	case 45:
+		return []string{"SET", g.key("string"), "o" + g.n(9), g.pick([]string{"NX", "XX", "GET"})}
+	case 46:
+		return []string{"SETBIT", g.key("string"), g.n(20), g.n(2)}
+	case 47:
+		return []string{"HSETNX", g.key("hash"), "f" + g.n(4), "n" + g.n(9)}
+	case 48:
+		return []string{"HMSET", g.key("hash"), "f" + g.n(4), "m" + g.n(9)}
+	case 49:
+		return []string{g.pick([]string{"SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"}), g.key("set"), g.key("set"), g.key("set")}
+	case 50:
+		return []string{"SMISMEMBER", g.key("set"), g.elem()} // a read among the writes
+	case 51:
+		return []string{"ZADD", g.key("zset"), g.pick([]string{"NX", "XX", "GT", "LT", "INCR"}), g.n(10), g.elem()}
+	case 52:
+		return []string{g.pick([]string{"ZUNIONSTORE", "ZINTERSTORE"}), g.key("zset"), "2", g.key("zset"), g.key("zset")}
+	case 53:
+		switch r.IntN(3) {
+		case 0:
+			return []string{"ZREMRANGEBYSCORE", g.key("zset"), g.n(5), g.n(10)}
+		case 1:
+			return []string{"ZREMRANGEBYRANK", g.key("zset"), "0", g.n(2)}
+		}
+		return []string{"ZPOPMAX", g.key("zset")}
+	case 54:
+		return []string{"ZRANGESTORE", g.key("zset"), g.key("zset"), "0", g.n(3)}
+	case 55:
+		return []string{"GEOADD", g.key("zset"), "13.36", "38.11", g.elem()}
+	case 56:
+		return []string{g.pick([]string{"LPUSHX", "RPUSHX"}), g.key("list"), "x" + g.n(5)}
+	case 57:
+		return []string{"RPOPLPUSH", g.key("list"), g.key("list")}
+	case 58:
+		return []string{"LMPOP", "1", g.key("list"), g.pick([]string{"LEFT", "RIGHT"})}
+	case 59:
+		at := (epoch+g.w.now)/1000 + int64(1+r.IntN(30))
+		return []string{"EXPIREAT", g.pick(g.anyKeys()), strconv.FormatInt(at, 10)}
+	case 60:
+		at := epoch + g.w.now + int64(100+r.IntN(5000))
+		return []string{"PEXPIREAT", g.pick(g.anyKeys()), strconv.FormatInt(at, 10)}
+	case 61:
+		return []string{"UNLINK", g.pick(g.anyKeys())}
+	case 62:
+		c := []string{"COPY", g.pick(g.anyKeys()), g.pick(g.anyKeys())}
+		if r.IntN(2) == 0 {
+			c = append(c, "REPLACE")
+		}
+		return c
+	case 63:
+		return []string{"RENAMENX", g.pick(g.anyKeys()), g.pick(g.anyKeys())}
 	default:
 		return nil // a model command (modelCommand)
 	}
@@ -150,7 +219,47 @@ func (g *workload) anyKeys() []string {
 // modelCommand returns a write of a model key and the event it makes if it commits a batch.
 func (g *workload) modelCommand(m *member) ([]string, *event) {
 	r := g.w.rng
-	switch r.IntN(10) {
+	switch r.IntN(14) {
+	case 10, 11:
+		k, f := g.pick(modelHashKeys), "f"+g.n(2)
+		switch r.IntN(6) {
+		case 0:
+			n := r.IntN(20)
+			return []string{"HSET", k, f, strconv.Itoa(n)}, &event{kind: evFieldSet, key: k, field: f, f: float64(n)}
+		case 1:
+			return []string{"HDEL", k, f}, &event{kind: evFieldDel, key: k, field: f}
+		case 2:
+			x := g.pick([]string{"0.5", "-0.25", "1.75"})
+			v, _ := strconv.ParseFloat(x, 64)
+			return []string{"HINCRBYFLOAT", k, f, x}, &event{kind: evFieldIncr, key: k, field: f, f: v}
+		case 3:
+			if r.IntN(3) == 0 {
+				return []string{"DEL", k}, &event{kind: evDel, key: k}
+			}
+			fallthrough
+		default:
+			n := r.IntN(11) - 5
+			return []string{"HINCRBY", k, f, strconv.Itoa(n)}, &event{kind: evFieldIncr, key: k, field: f, f: float64(n)}
+		}
+	case 12, 13:
+		k, e := g.pick(modelZsetKeys), "e"+g.n(3)
+		switch r.IntN(6) {
+		case 0:
+			x := g.pick([]string{"0", "3", "7.5", "10"})
+			v, _ := strconv.ParseFloat(x, 64)
+			return []string{"ZADD", k, x, e}, &event{kind: evFieldSet, key: k, field: e, f: v}
+		case 1:
+			return []string{"ZREM", k, e}, &event{kind: evFieldDel, key: k, field: e}
+		case 2:
+			if r.IntN(3) == 0 {
+				return []string{"DEL", k}, &event{kind: evDel, key: k}
+			}
+			fallthrough
+		default:
+			x := g.pick([]string{"1", "-2", "0.5", "2.25"})
+			v, _ := strconv.ParseFloat(x, 64)
+			return []string{"ZINCRBY", k, x, e}, &event{kind: evFieldIncr, key: k, field: e, f: v}
+		}
 	case 8, 9:
 		k := g.pick(expiryKeys)
 		switch r.IntN(5) {
@@ -240,11 +349,19 @@ func (g *workload) run(m *member) {
 	}
 	for _, c := range cmds {
 		switch c[0] {
-		case "INCRBY", "INCRBYFLOAT", "DECR", "HINCRBY", "HINCRBYFLOAT", "ZINCRBY":
+		case "INCRBY", "INCRBYFLOAT", "DECR", "INCR", "DECRBY", "HINCRBY", "HINCRBYFLOAT", "ZINCRBY":
 			w.counters[c[1]] = true
-		case "RENAME":
+		case "ZADD":
+			if slices.Contains(c, "INCR") {
+				w.counters[c[1]] = true
+			}
+		case "RENAME", "RENAMENX", "COPY", "ZRANGESTORE":
 			if w.counters[c[1]] {
 				w.counters[c[2]] = true
+			}
+		case "ZUNIONSTORE", "ZINTERSTORE":
+			if w.counters[c[3]] || w.counters[c[4]] {
+				w.counters[c[1]] = true
 			}
 		}
 	}
@@ -262,6 +379,9 @@ func (g *workload) run(m *member) {
 	}
 	w.tracef("member %d: %s -> %q%s", m.id, fmtCmds(cmds), strings.Join(replies, ""), batch)
 	for i, rep := range replies {
+		if strings.HasPrefix(rep, "-LOADING") {
+			w.Stats.Refused++ // the startup gate is closed
+		}
 		if strings.HasPrefix(rep, "-ERR internal") {
 			w.failf("member %d: %q replied %q", m.id, cmds[i], rep)
 		}
@@ -280,10 +400,18 @@ func (g *workload) run(m *member) {
 // keysOf returns the keys a workload command names.
 func keysOf(c []string) []string {
 	switch c[0] {
-	case "RENAME", "SMOVE", "LMOVE", "PFMERGE":
+	case "RENAME", "RENAMENX", "COPY", "SMOVE", "LMOVE", "PFMERGE", "RPOPLPUSH", "ZRANGESTORE":
 		return c[1:3]
-	case "DEL":
+	case "DEL", "UNLINK":
 		return c[1:]
+	case "MSET", "MSETNX":
+		return []string{c[1], c[3]}
+	case "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE":
+		return c[1:4]
+	case "ZUNIONSTORE", "ZINTERSTORE":
+		return []string{c[1], c[3], c[4]}
+	case "LMPOP":
+		return c[2:3]
 	}
 	return c[1:2]
 }

@@ -1,0 +1,300 @@
+package replication
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/concord-db/concord/internal/clock"
+	"github.com/concord-db/concord/internal/effect"
+	"github.com/concord-db/concord/internal/engine"
+	"github.com/concord-db/concord/internal/peerwire"
+)
+
+// The receive side of replication as a step-driven core without I/O, goroutines or clock
+// reads: a Receiver (one per member) applies the batches and states its links bring, in causal
+// order, and a Link (one per connection pulling from a peer) turns that connection's frames
+// into those calls. pull.go drives them from sockets; internal/sim drives the same code from
+// its simulated network, so what the simulator checks is what production runs.
+
+// Host is what a Receiver acts on: the member's engine and backlog. Every method is called with
+// the engine lock held.
+type Host interface {
+	// Apply applies a remote batch (engine.Apply): nil when applied or already applied,
+	// engine.ErrNotReady when a dependency is missing.
+	Apply(b *effect.Effect) error
+	// MergeState merges a peer's full state (engine.MergeState) and does the member's own
+	// bookkeeping of a merge; it returns the keys merged.
+	MergeState(state []byte, theirs clock.Vector) (int, error)
+	// Gap tells the backlog that it cannot serve the batches a merge brought in (oplog.Gap).
+	Gap(theirs clock.Vector)
+}
+
+// ErrOverflow is returned when the causal buffer passed its bound: it was dropped, and every
+// link pulling into this member must resync (what was dropped came from any of them).
+var ErrOverflow = errors.New("causal buffer full: dropping it and resyncing")
+
+// ReceiverStats count what a Receiver did.
+type ReceiverStats struct {
+	Applied    uint64 // batches applied (directly or from the buffer)
+	Duplicates uint64 // batches already applied, or already waiting in the buffer, when received
+	Buffered   uint64 // batches that arrived before their dependencies
+	Overflows  uint64 // times the buffer passed its bound and was dropped
+	Merges     uint64 // full states merged
+}
+
+// Receiver is the causal delivery of one member, shared by all its links: a batch whose
+// dependencies are missing waits in the causal buffer (it may wait for one arriving on another
+// link, so every apply and merge drains the buffer), bounded by limit bytes of encoded batches.
+// It is guarded by the engine lock: every method is called with it held.
+type Receiver struct {
+	host         Host
+	limit        int64
+	pending      []pendingBatch
+	pendingBytes int64
+	Stats        ReceiverStats
+}
+
+// pendingBatch is a buffered batch and its encoded size (what the bound counts).
+type pendingBatch struct {
+	b    *effect.Effect
+	size int
+}
+
+// NewReceiver returns the receive side of a member acting on host, with a causal buffer of at
+// most limit bytes.
+func NewReceiver(host Host, limit int64) *Receiver {
+	return &Receiver{host: host, limit: limit}
+}
+
+// Pending returns the number of buffered batches and their encoded size.
+func (rc *Receiver) Pending() (batches int, bytes int64) { return len(rc.pending), rc.pendingBytes }
+
+// Reset drops the buffer (the member's state is gone, as after a crash).
+func (rc *Receiver) Reset() {
+	clear(rc.pending)
+	rc.pending, rc.pendingBytes = rc.pending[:0], 0
+}
+
+// Batch applies b, or buffers it until its dependencies are applied; a batch already applied
+// or already buffered is dropped (links resend after a resync, and a batch may come from
+// several members). Past the buffer's bound the buffer is dropped and ErrOverflow returned.
+func (rc *Receiver) Batch(b *effect.Effect) error {
+	err := rc.host.Apply(b)
+	switch {
+	case errors.Is(err, engine.ErrNotReady):
+		if slices.ContainsFunc(rc.pending, func(pb pendingBatch) bool { return pb.b.Dot() == b.Dot() }) {
+			rc.Stats.Duplicates++
+			return nil
+		}
+		rc.Stats.Buffered++
+		size := len(effect.Encode(nil, b))
+		rc.pending = append(rc.pending, pendingBatch{b, size})
+		rc.pendingBytes += int64(size)
+		if rc.pendingBytes > rc.limit {
+			rc.Reset()
+			rc.Stats.Overflows++
+			return ErrOverflow
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	rc.Stats.Applied++
+	return rc.Drain()
+}
+
+// Drain applies the buffered batches that became ready, until none does; those applied
+// meanwhile by other means (a merge) are dropped.
+func (rc *Receiver) Drain() error {
+	for progress := true; progress && len(rc.pending) > 0; {
+		progress = false
+		kept := rc.pending[:0]
+		var failed error
+		for _, pb := range rc.pending {
+			if failed != nil {
+				kept = append(kept, pb)
+				continue
+			}
+			err := rc.host.Apply(pb.b)
+			if errors.Is(err, engine.ErrNotReady) {
+				kept = append(kept, pb)
+				continue
+			}
+			rc.pendingBytes -= int64(pb.size)
+			if err != nil {
+				failed = err
+				continue
+			}
+			rc.Stats.Applied++
+			progress = true
+		}
+		clear(rc.pending[len(kept):])
+		rc.pending = kept
+		if failed != nil {
+			return failed
+		}
+	}
+	return nil
+}
+
+// MergeState merges a peer's full state, records the backlog's gap and drains the buffer
+// (buffered batches may have become ready, or been brought in by the merge).
+func (rc *Receiver) MergeState(state []byte, theirs clock.Vector) (int, error) {
+	n, err := rc.host.MergeState(state, theirs)
+	if err != nil {
+		return 0, err
+	}
+	rc.host.Gap(theirs)
+	rc.Stats.Merges++
+	return n, rc.Drain()
+}
+
+// EventKind is what a frame did that the driver of a link must act on.
+type EventKind uint8
+
+const (
+	EventNone EventKind = iota
+	// EventMerged: a full state was merged (Event.VC is the sender's clock with it). Links
+	// streaming to peers that lack what it brought must resync them (ResyncAfterMerge).
+	EventMerged
+	// EventSyncPoint: the sender finished a resync; Event.VC is its vector clock at that
+	// point (the startup gate, startup.go).
+	EventSyncPoint
+)
+
+// Event is the outcome of one frame.
+type Event struct {
+	Kind  EventKind
+	VC    clock.Vector
+	Keys  int // EventMerged: keys merged
+	Bytes int // EventMerged: size of the state
+}
+
+// Link is the receive state of one connection pulling from a peer: the record stream (a record
+// may span frames) and a full state being received. A new connection starts a new Link.
+type Link struct {
+	rc      *Receiver
+	lock    sync.Locker
+	records peerwire.Records
+	batch   []*effect.Effect
+
+	inState  bool
+	stateVC  clock.Vector
+	stateLen uint64
+	state    []byte
+}
+
+// NewLink returns the receive state of a new connection feeding rc; lock is the engine lock,
+// taken around what touches the engine (never while a state is only being received).
+func NewLink(rc *Receiver, lock sync.Locker) *Link { return &Link{rc: rc, lock: lock} }
+
+// Handle processes one frame of the stream after the Mode frame. Any malformed frame or
+// protocol error is returned (the connection must close); ErrOverflow too.
+func (l *Link) Handle(f peerwire.Frame) (Event, error) {
+	switch f.Type {
+	case peerwire.Data:
+		if l.inState {
+			return Event{}, fmt.Errorf("%w: data inside a state transfer", peerwire.ErrFrame)
+		}
+		l.batch = l.batch[:0]
+		err := l.records.Feed(f.Payload, func(rec []byte) error {
+			b, err := effect.Decode(rec)
+			if err != nil {
+				return err
+			}
+			l.batch = append(l.batch, b)
+			return nil
+		})
+		if err != nil {
+			return Event{}, err
+		}
+		return Event{}, l.apply(l.batch)
+	case peerwire.Ping:
+		if len(f.Payload) == 0 {
+			return Event{}, nil // keepalive
+		}
+		vc, err := peerwire.ParseWholeVector(f.Payload)
+		if err != nil {
+			return Event{}, fmt.Errorf("sync point: %w", err)
+		}
+		return Event{Kind: EventSyncPoint, VC: vc}, nil
+	case peerwire.StateBegin:
+		if l.inState {
+			return Event{}, fmt.Errorf("%w: nested state transfer", peerwire.ErrFrame)
+		}
+		vc, total, err := peerwire.ParseStateBegin(f.Payload)
+		if err != nil {
+			return Event{}, err
+		}
+		if total > maxState {
+			return Event{}, fmt.Errorf("%w: state of %d bytes", peerwire.ErrFrame, total)
+		}
+		l.inState, l.stateVC, l.stateLen, l.state = true, vc, total, nil
+		return Event{}, nil
+	case peerwire.StateChunk:
+		if !l.inState || uint64(len(l.state)+len(f.Payload)) > l.stateLen {
+			return Event{}, fmt.Errorf("%w: unexpected state chunk", peerwire.ErrFrame)
+		}
+		l.state = append(l.state, f.Payload...)
+		return Event{}, nil
+	case peerwire.StateEnd:
+		if !l.inState || uint64(len(l.state)) != l.stateLen {
+			return Event{}, fmt.Errorf("%w: incomplete state transfer", peerwire.ErrFrame)
+		}
+		l.inState = false
+		state, vc := l.state, l.stateVC
+		l.state = nil
+		l.lock.Lock()
+		defer l.lock.Unlock()
+		n, err := l.rc.MergeState(state, vc)
+		if err != nil {
+			return Event{}, err
+		}
+		return Event{Kind: EventMerged, VC: vc, Keys: n, Bytes: len(state)}, nil
+	case peerwire.Error:
+		return Event{}, fmt.Errorf("%w: %s", errRefused, truncate(string(f.Payload), 200))
+	}
+	return Event{}, fmt.Errorf("%w: unexpected %s frame", peerwire.ErrFrame, f.Type)
+}
+
+// apply applies decoded batches under one acquisition of the engine lock.
+func (l *Link) apply(batches []*effect.Effect) error {
+	if len(batches) == 0 {
+		return nil
+	}
+	l.lock.Lock()
+	defer l.lock.Unlock()
+	for _, b := range batches {
+		if err := l.rc.Batch(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ResyncAfterMerge returns, in order, the peers (other than from, whose state was merged) that
+// must resync after a merge of theirs: those whose acknowledged clock (peers) lacks part of
+// it. The backlog cannot stream them what the merge brought in (it recorded a gap), so their
+// links close and they reconnect, by state if need be.
+func ResyncAfterMerge(from clock.MemberID, theirs clock.Vector, peers map[clock.MemberID]clock.Vector) []clock.MemberID {
+	var out []clock.MemberID
+	for id, vc := range peers {
+		if id != from && !covers(vc, theirs) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// covers reports whether v includes everything w does.
+func covers(v, w clock.Vector) bool {
+	for m := range w {
+		if w[m] > v.Get(clock.MemberID(m)) {
+			return false
+		}
+	}
+	return true
+}
