@@ -88,7 +88,8 @@ func (env *Env) ResetStats() {
 }
 
 func resetCommandStats(cmd *Command) {
-	cmd.Calls, cmd.Usec, cmd.RejectedCalls, cmd.FailedCalls = 0, 0, 0, 0
+	cmd.Calls, cmd.Nanos, cmd.RejectedCalls, cmd.FailedCalls = 0, 0, 0, 0
+	cmd.resetLatency()
 }
 
 func configRewriteCommand(c *Ctx) error {

@@ -33,6 +33,7 @@ type Replication interface {
 // ReplInfo is the replication part of INFO crdt (replication.md §5).
 type ReplInfo struct {
 	ConfigVersion                 uint64
+	Syncing                       bool // writes refused until own effects are synced back (crdt_syncing)
 	MergeReqs, SyncFull           uint64
 	SyncPartialOK, SyncPartialErr uint64
 	GCPending                     int

@@ -5,7 +5,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/concord-db/concord/internal/metrics/latency"
 )
 
 // Execute runs one command sent by cl, writing its reply to cl.W. It follows Redis 7.0's
@@ -149,12 +150,10 @@ func unknownCommand(args [][]byte) error {
 	return errorf("ERR unknown command '%s', with args beginning with: %s", name, b.String())
 }
 
-// durationSample: the duration of one call in durationSample is measured and counted
-// durationSample times in INFO commandstats. Reading the clock costs as much as executing a
-// GET on some virtual machines; call counts stay exact.
-const durationSample = 16
-
-// call runs a resolved command and keeps its statistics.
+// call runs a resolved command and keeps its statistics. While latency-tracking is on, every
+// call is timed (two clock reads, see latency.go for their cost) for INFO commandstats and the
+// command's latency histogram, as Redis's call() does; while it is off, one call in
+// durationSample is, for commandstats only.
 func (env *Env) call(cl *Client, cmd *Command, args [][]byte) {
 	c := &cl.ctx
 	nested := cl.inCall
@@ -164,10 +163,10 @@ func (env *Env) call(cl *Client, cmd *Command, args [][]byte) {
 	cl.inCall = true
 	*c = Ctx{Env: env, Client: cl, E: env.Engine, W: cl.W, Args: args, Cmd: cmd}
 	var err error
-	if cmd.Calls%durationSample == 0 {
-		start := time.Now()
+	if track := env.Config.BoolID(latencyTracking); track || cmd.Calls%durationSample == 0 {
+		start := latency.Start()
 		err = cmd.Run(c)
-		cmd.Usec += uint64(time.Since(start).Microseconds()) * durationSample
+		cmd.observe(track, latency.Elapsed(start))
 	} else {
 		err = cmd.Run(c)
 	}

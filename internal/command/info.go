@@ -49,7 +49,7 @@ func init() {
 		{"modules", "Modules", true, func(*Ctx, *infoWriter) {}},
 		{"commandstats", "Commandstats", false, infoCommandstats},
 		{"errorstats", "Errorstats", true, infoErrorstats},
-		{"latencystats", "Latencystats", false, func(*Ctx, *infoWriter) {}}, // no latency histograms
+		{"latencystats", "Latencystats", false, infoLatencystats}, // latency.go
 		{"cluster", "Cluster", true, infoCluster},
 		{"keyspace", "Keyspace", true, infoKeyspace},
 		{"crdt", "CRDT", true, infoCRDT},
@@ -431,12 +431,13 @@ func infoCommandstats(c *Ctx, w *infoWriter) {
 		if cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0 {
 			return
 		}
+		usec := cmd.Usec()
 		perCall := 0.0
 		if cmd.Calls > 0 {
-			perCall = float64(cmd.Usec) / float64(cmd.Calls)
+			perCall = float64(usec) / float64(cmd.Calls)
 		}
-		w.str("cmdstat_"+cmd.Name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
-			cmd.Calls, cmd.Usec, perCall, cmd.RejectedCalls, cmd.FailedCalls))
+		w.str("cmdstat_"+infoSafe(cmd.Name), fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
+			cmd.Calls, usec, perCall, cmd.RejectedCalls, cmd.FailedCalls))
 	}
 	for _, cmd := range topCommands() {
 		line(cmd)
@@ -533,6 +534,11 @@ func infoCRDT(c *Ctx, w *infoWriter) {
 	w.uint("crdt_sync_full", ri.SyncFull)
 	w.uint("crdt_sync_partial_ok", ri.SyncPartialOK)
 	w.uint("crdt_sync_partial_err", ri.SyncPartialErr)
+	syncing := int64(0)
+	if ri.Syncing {
+		syncing = 1 // a restarted member refusing writes until its peers gave its effects back
+	}
+	w.int("crdt_syncing", syncing)
 	w.int("crdt_gc_pending", int64(ri.GCPending))
 	w.uint("crdt_gc_attempted", ri.GCAttempted)
 	w.uint("crdt_gc_collected", ri.GCCollected)

@@ -107,7 +107,8 @@ func TestInfoSections(t *testing.T) {
 			var got []string
 			for _, r := range rows {
 				k, _, _ := strings.Cut(r, ":")
-				if k == "concord_version" || strings.HasPrefix(k, "cmdstat_") || strings.HasPrefix(k, "errorstat_") || strings.HasPrefix(k, "db") {
+				if k == "concord_version" || strings.HasPrefix(k, "cmdstat_") || strings.HasPrefix(k, "errorstat_") || strings.HasPrefix(k, "db") ||
+					strings.HasPrefix(k, "latency_percentiles_usec_") {
 					continue
 				}
 				got = append(got, k)
@@ -230,6 +231,7 @@ func TestInfoCRDTWithPeers(t *testing.T) {
 		"crdt_sync_full:0\r\n" +
 		"crdt_sync_partial_ok:0\r\n" +
 		"crdt_sync_partial_err:0\r\n" +
+		"crdt_syncing:0\r\n" +
 		"crdt_gc_pending:0\r\n" +
 		"crdt_gc_attempted:0\r\n" +
 		"crdt_gc_collected:0\r\n" +

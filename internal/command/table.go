@@ -3,6 +3,9 @@ package command
 import (
 	"sort"
 	"strings"
+	"sync/atomic"
+
+	"github.com/concord-db/concord/internal/metrics/latency"
 )
 
 // Flag describes how the dispatcher treats a command.
@@ -34,8 +37,10 @@ type Command struct {
 	Subcommands map[string]*Command
 	// Help lines for "<CMD> HELP" of container commands.
 	Help []string
-	// Stats for INFO commandstats.
-	Calls, Usec, RejectedCalls, FailedCalls uint64
+	// Stats for INFO commandstats. Nanos is the time spent in calls; latency the histogram of
+	// their durations (latency.go), nil until the first call timed with latency-tracking on.
+	Calls, Nanos, RejectedCalls, FailedCalls uint64
+	latency                                  atomic.Pointer[latency.Histogram]
 }
 
 var table = map[string]*Command{}

@@ -313,7 +313,7 @@ func TestEffective(t *testing.T) {
 		}
 	}
 	ne := NoEffect()
-	if !sort.StringsAreSorted(ne) || len(ne)+48 != len(Params()) {
+	if !sort.StringsAreSorted(ne) || len(ne)+64 != len(Params()) {
 		t.Errorf("NoEffect: %d names, %d parameters", len(ne), len(Params()))
 	}
 	for _, n := range ne {

@@ -445,6 +445,14 @@ var effectiveParams = []string{
 	// persistence (package persist): the append-only file, snapshots and their schedule
 	"appendonly", "appendfsync", "appendfilename", "dbfilename", "save",
 	"stop-writes-on-bgsave-error", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
+	// TLS of the client port and of the peer links (package tlsconfig); tls-ciphersuites,
+	// tls-prefer-server-ciphers, tls-session-cache-size/-timeout, tls-dh-params-file and
+	// tls-cluster have no crypto/tls equivalent (or no cluster) and stay without effect
+	"tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+	"tls-client-key-file", "tls-client-key-file-pass", "tls-ca-cert-file", "tls-ca-cert-dir",
+	"tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-session-caching", "tls-replication",
+	// per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM, metrics)
+	"latency-tracking", "latency-tracking-info-percentiles",
 }
 
 func withStrOK(p *param, f func(string) string) *param { p.strOK = f; return p }

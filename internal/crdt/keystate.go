@@ -139,7 +139,11 @@ func (e *Expiry) last() clock.Dot {
 // otherwise. This is what applying the writes and removals of both sides gives: each write
 // removes the writes its origin had seen, so a write survives exactly when no applied write
 // or removal had seen it.
-func (e *Expiry) Merge(o *Expiry, mine, theirs clock.Vector) {
+func (e *Expiry) Merge(o *Expiry, mine, theirs clock.Vector) { e.merge(o, mine, theirs, nil) }
+
+// merge is Merge, appending to res the expiry contests it resolves: between the winning write
+// and each surviving write of another time, when one of the two came from o.
+func (e *Expiry) merge(o *Expiry, mine, theirs clock.Vector, res []Resolution) []Resolution {
 	a, b := e.writes(), o.writes()
 	*e = Expiry{}
 	for _, w := range a {
@@ -147,11 +151,31 @@ func (e *Expiry) Merge(o *Expiry, mine, theirs clock.Vector) {
 			e.add(w)
 		}
 	}
+	var fresh []expiryWrite
 	for _, w := range b {
 		if !slices.ContainsFunc(a, func(x expiryWrite) bool { return x.dot == w.dot }) && !mine.Covers(w.dot) {
 			e.add(w)
+			fresh = append(fresh, w)
 		}
 	}
+	if len(fresh) == 0 || len(e.more) == 0 {
+		return res
+	}
+	all := e.writes()
+	best := all[0]
+	for _, w := range all[1:] {
+		if better(w, best) {
+			best = w
+		}
+	}
+	isFresh := func(w expiryWrite) bool { return slices.Contains(fresh, w) }
+	for _, w := range all {
+		if w != best && w.at != best.at && (isFresh(w) || isFresh(best)) {
+			res = append(res, Resolution{Rule: RuleExpiry, Winner: Write{Dot: best.dot},
+				Loser: Write{Dot: w.dot}, LoserAt: w.at})
+		}
+	}
+	return res
 }
 
 // Merge joins o, the same key on another replica, into k (full resync): mine and theirs are
@@ -171,7 +195,21 @@ func (e *Expiry) Merge(o *Expiry, mine, theirs clock.Vector) {
 // are joined too: a side's value that loses to them is cleared when the other side remembers
 // one it had not seen.
 func (k *Key) Merge(o *Key, mine, theirs clock.Vector, mergeValues func(dst, src Value, dstVC, srcVC clock.Vector)) clock.Vector {
-	k.Expiry.Merge(&o.Expiry, mine, theirs)
+	return k.MergeReported(o, mine, theirs, mergeValues, nil)
+}
+
+// MergeReported is Merge reporting the key-level conflicts it resolves (report may be nil),
+// once the key is merged: the expiry contests (Expiry.merge) and a type conflict when the
+// creation that loses the contest held a live value with writes the winning side had not seen
+// (a creation that had seen the value it replaced is no conflict: a DEL and a new write of
+// another type). The conflicts inside values are mergeValues's to report.
+func (k *Key) MergeReported(o *Key, mine, theirs clock.Vector, mergeValues func(dst, src Value, dstVC, srcVC clock.Vector), report MergeReport) clock.Vector {
+	var res []Resolution
+	if report != nil {
+		res = k.Expiry.merge(&o.Expiry, mine, theirs, nil)
+	} else {
+		k.Expiry.Merge(&o.Expiry, mine, theirs)
+	}
 	dels := k.mergeDeletions(o, mine, theirs)
 	type aside struct {
 		v  Value
@@ -208,10 +246,16 @@ func (k *Key) Merge(o *Key, mine, theirs clock.Vector, mergeValues func(dst, src
 		k.mergeSameType(o, mine, theirs)
 	case o.Created.After(k.Created):
 		prev := k.Created
+		if report != nil && heldUnseen(k.Value, theirs) {
+			res = append(res, typeConflict(o.Created, prev, k.Value.Type()))
+		}
 		asides = append(asides, aside{k.Value, mine})
 		k.Value, k.Created, k.contest = o.Value, o.Created, o.contest
 		k.beat(prev)
 	default:
+		if report != nil && heldUnseen(o.Value, mine) {
+			res = append(res, typeConflict(k.Created, o.Created, o.Value.Type()))
+		}
 		asides = append(asides, aside{o.Value, theirs})
 		k.beat(o.Created)
 	}
@@ -236,7 +280,27 @@ func (k *Key) Merge(o *Key, mine, theirs clock.Vector, mergeValues func(dst, src
 	if h := k.TakeHidden(); h != nil {
 		remove = remove.Merge(h)
 	}
+	for _, r := range res {
+		report(nil, r)
+	}
 	return remove
+}
+
+// heldUnseen reports whether v, losing a type contest, was live with writes the side whose
+// clock is vc had not seen (a value that cannot tell is taken as holding some).
+func heldUnseen(v Value, vc clock.Vector) bool {
+	if !v.Live() {
+		return false
+	}
+	u, ok := v.(Unobserved)
+	return !ok || u.HoldsUnobserved(Observed{Deps: vc})
+}
+
+// typeConflict is the Resolution of a type contest won by the creation stamped winner; the
+// sides are creation stamps (zero sequence numbers), as the effect path reports them.
+func typeConflict(winner, loser clock.Stamp, lost Type) Resolution {
+	return Resolution{Rule: RuleType, Winner: Write{Dot: clock.Dot{Member: winner.Member}, HLC: winner.HLC},
+		Loser: Write{Dot: clock.Dot{Member: loser.Member}, HLC: loser.HLC}, LoserType: lost}
 }
 
 // mergeSameType merges the creation stamps and contest records of two keys whose values are of

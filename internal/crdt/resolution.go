@@ -43,4 +43,17 @@ type Resolution struct {
 	LoserValue []byte
 	// LoserAt is the losing expiry time of an expiry contest (ms, 0: no TTL).
 	LoserAt int64
+	// LoserType is the type of the value that lost a type conflict (reported by state merges;
+	// the effect path knows it from the operation).
+	LoserType Type
 }
+
+// MergeReport receives the conflicts a state merge (full resync) resolves, as Resolutions:
+// elem is the collection element concerned (a set member, a hash field), nil for the value or
+// the key itself. A nil MergeReport asks for none. Merges report what applying the effects
+// one side had and the other lacked would have resolved there, with one difference: a state
+// does not keep the dot of a removal, so the loser of an add-wins conflict found by a merge is
+// the zero Write. The merge also reports the add-wins conflicts whose add came from the
+// merged side, which the effect path does not see (there, an add arriving after the removal it
+// survives simply adds).
+type MergeReport func(elem []byte, r Resolution)

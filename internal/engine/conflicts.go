@@ -7,6 +7,8 @@ import (
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/crdt"
+	"github.com/concord-db/concord/internal/crdt/ormap"
+	"github.com/concord-db/concord/internal/crdt/orset"
 	"github.com/concord-db/concord/internal/crdt/register"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/store"
@@ -190,4 +192,58 @@ func survivor(v crdt.Value) crdt.Write {
 func (e *Engine) recordDeleteLost(b *effect.Effect, op *effect.Op, ent *store.Entry) {
 	e.record(op.DB, op.Key, op.Type, nil, crdt.Resolution{
 		Rule: crdt.RuleAddWins, Winner: survivor(ent.Value), Loser: batchWrite(b)})
+}
+
+// Conflicts resolved by a full resync (MergeState) are recorded as the effect path records
+// them: the state merges report what they resolve (crdt.MergeReport) and mergeKeyState turns
+// each report into a logged conflict. Strings, sets and hashes report conflicts inside their
+// values; every type reports the key-level ones (type contests, expiry contests).
+
+// mergeReporters merge two values of their type reporting the conflicts they resolve.
+var mergeReporters = map[crdt.Type]func(dst, src crdt.Value, mine, theirs clock.Vector, report crdt.MergeReport){
+	crdt.TypeString: func(dst, src crdt.Value, mine, theirs clock.Vector, report crdt.MergeReport) {
+		dst.(*register.Value).MergeReported(src.(*register.Value), mine, theirs, report)
+	},
+	crdt.TypeSet: func(dst, src crdt.Value, mine, theirs clock.Vector, report crdt.MergeReport) {
+		dst.(*orset.Set).MergeReported(src.(*orset.Set), mine, theirs, report)
+	},
+	crdt.TypeHash: func(dst, src crdt.Value, mine, theirs clock.Vector, report crdt.MergeReport) {
+		dst.(*ormap.Map).MergeReported(src.(*ormap.Map), mine, theirs, report)
+	},
+}
+
+// mergeKeyState merges o, the key on the other member (consumed), into ent's envelope and
+// value (crdt.Key.Merge, values by their state codec) and records the conflicts the merge
+// resolves. It returns what Key.Merge returns: the dots still to remove from the value.
+func (e *Engine) mergeKeyState(db int, ent *store.Entry, o *crdt.Key, mine, theirs clock.Vector) clock.Vector {
+	merge := func(dst, src crdt.Value, dstVC, srcVC clock.Vector) {
+		stateCodecs[dst.Type()].Merge(dst, src, dstVC, srcVC)
+	}
+	if e.conflicts.off {
+		return ent.Key.Merge(o, mine, theirs, merge)
+	}
+	report := func(elem []byte, r crdt.Resolution) {
+		t := crdt.TypeNone
+		switch r.Rule {
+		case crdt.RuleExpiry:
+			t = ent.Type()
+			r.LoserValue = strconv.AppendInt(nil, r.LoserAt, 10)
+		case crdt.RuleType:
+			r.LoserValue = []byte(TypeName(r.LoserType))
+		}
+		if r.Rule != crdt.RuleExpiry && ent.Value != nil {
+			t = ent.Value.Type()
+		}
+		e.record(db, ent.Name, t, elem, r)
+	}
+	theirValue := o.Value
+	return ent.Key.MergeReported(o, mine, theirs, func(dst, src crdt.Value, dstVC, srcVC clock.Vector) {
+		// Only the merge of the two sides' values resolves conflicts; values kept aside after
+		// type contests are merged for their counter totals.
+		if m := mergeReporters[dst.Type()]; m != nil && src == theirValue && dst == ent.Value {
+			m(dst, src, dstVC, srcVC, report)
+			return
+		}
+		merge(dst, src, dstVC, srcVC)
+	}, report)
 }

@@ -370,9 +370,7 @@ func (e *Engine) mergeKey(db int, ent *store.Entry, o *crdt.Key, mine, theirs cl
 		hist = hist.add(h)
 	}
 	hist = hist.add(counterTotals(o.Value, 0))
-	remove := ent.Key.Merge(o, mine, theirs, func(dst, src crdt.Value, dstVC, srcVC clock.Vector) {
-		stateCodecs[dst.Type()].Merge(dst, src, dstVC, srcVC)
-	})
+	remove := e.mergeKeyState(db, ent, o, mine, theirs) // records the conflicts (conflicts.go)
 	if remove != nil && ent.Value != nil {
 		removeCovered(ent.Value, remove, hist)
 	}

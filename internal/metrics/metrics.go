@@ -1,9 +1,12 @@
 // Package metrics exports a member's statistics in the Prometheus text format on the
 // metrics-port (0: off). Nothing is added to the command path: a custom collector reads, at
 // scrape time and under one brief acquisition of the engine lock, the counters the member
-// already keeps for INFO (command statistics, engine statistics, the replication layer's
-// INFO crdt fields, the conflict counters of CRDT.CONFLICTS) and turns them into constant
-// metrics. Go runtime and process metrics come from the client library's own collectors.
+// already keeps for INFO (command statistics and latency histograms, engine statistics, the
+// replication layer's INFO crdt fields, the conflict counters of CRDT.CONFLICTS) and turns them
+// into constant metrics. The per-command latency histograms are the ones INFO latencystats
+// reads (package latency, recorded by the dispatcher); concord_command_duration_seconds is
+// built from them at scrape time, so a call costs no client-library work at all. Go runtime and
+// process metrics come from the client library's own collectors.
 package metrics
 
 import (
@@ -25,6 +28,7 @@ import (
 	"github.com/concord-db/concord/internal/command"
 	"github.com/concord-db/concord/internal/crdt"
 	"github.com/concord-db/concord/internal/engine"
+	"github.com/concord-db/concord/internal/metrics/latency"
 )
 
 // Collector is a prometheus.Collector reading one member.
@@ -47,7 +51,8 @@ var (
 	dCommands        = desc("commands_total", "Commands executed, by command.", "command")
 	dCommandsFailed  = desc("commands_failed_total", "Commands that replied with an error, by command.", "command")
 	dCommandsRefused = desc("commands_rejected_total", "Commands refused before running (arity, auth, ...), by command.", "command")
-	dCommandSeconds  = desc("command_duration_seconds_total", "Time spent executing commands, by command (sampled one call in 16, scaled).", "command")
+	dCommandSeconds  = desc("command_duration_seconds_total", "Time spent executing commands, by command (INFO commandstats usec).", "command")
+	dCommandLatency  = desc("command_duration_seconds", "Latency of commands, by command, while latency-tracking is on (INFO latencystats); bucket bounds are exact to within 1%.", "command")
 	dClients         = desc("connected_clients", "Connected clients.")
 	dMemory          = desc("memory_used_bytes", "Live heap (INFO used_memory).")
 	dKeys            = desc("keys", "Live keys, by database.", "db")
@@ -70,7 +75,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dCommands, dCommandsFailed, dCommandsRefused, dCommandSeconds,
+	for _, d := range []*prometheus.Desc{dCommands, dCommandsFailed, dCommandsRefused, dCommandSeconds, dCommandLatency,
 		dClients, dMemory, dKeys, dExpires, dEffects, dConflicts, dPeerUp, dPeerState, dPeerLagMS,
 		dPeerBytes, dPeerData, dOpsLag, dDataBytes, dSync, dMerged, dTombPending, dTombCollected, dTombAttempted} {
 		ch <- d
@@ -87,6 +92,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	type cmdStat struct {
 		name                          string
 		calls, failed, rejected, usec uint64
+		latency                       *latency.Snapshot
 	}
 	var (
 		cmds    []cmdStat
@@ -102,7 +108,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	e.Lock()
 	for _, cmd := range command.Commands() { // the statistics change under the engine lock
 		if cmd.Calls+cmd.FailedCalls+cmd.RejectedCalls > 0 {
-			cmds = append(cmds, cmdStat{cmd.Name, cmd.Calls, cmd.FailedCalls, cmd.RejectedCalls, cmd.Usec})
+			cmds = append(cmds, cmdStat{cmd.Name, cmd.Calls, cmd.FailedCalls, cmd.RejectedCalls, cmd.Usec(), cmd.Latency()})
 		}
 	}
 	clients = c.env.ClientCount()
@@ -123,6 +129,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dCommandsFailed, prometheus.CounterValue, float64(s.failed), s.name)
 		ch <- prometheus.MustNewConstMetric(dCommandsRefused, prometheus.CounterValue, float64(s.rejected), s.name)
 		ch <- prometheus.MustNewConstMetric(dCommandSeconds, prometheus.CounterValue, float64(s.usec)/1e6, s.name)
+		if s.latency != nil {
+			ch <- latencyHistogram(s.name, s.latency)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(dClients, prometheus.GaugeValue, float64(clients))
 	var ms runtime.MemStats
@@ -184,6 +193,24 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(dTombPending, prometheus.GaugeValue, float64(ri.GCPending))
 	ch <- prometheus.MustNewConstMetric(dTombCollected, prometheus.CounterValue, float64(ri.GCCollected))
 	ch <- prometheus.MustNewConstMetric(dTombAttempted, prometheus.CounterValue, float64(ri.GCAttempted))
+}
+
+// LatencyBuckets are the upper bounds (seconds) of concord_command_duration_seconds: from 1 µs,
+// where the fastest commands are, to 1 s, the longest duration the histograms track.
+var LatencyBuckets = []float64{
+	1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4,
+	1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1,
+}
+
+// latencyHistogram is one command's latency histogram as a Prometheus histogram. The counts
+// come from the HDR histogram's sub-buckets: a bucket's count includes the values of the
+// sub-bucket its bound falls in, so a bound is exact to within the sub-bucket's width (under 1%).
+func latencyHistogram(name string, s *latency.Snapshot) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(LatencyBuckets))
+	for _, b := range LatencyBuckets {
+		buckets[b] = s.CountUpTo(int64(b * 1e9))
+	}
+	return prometheus.MustNewConstHistogram(dCommandLatency, s.Count(), float64(s.Sum())/1e9, buckets, name)
 }
 
 // Handler returns the HTTP handler serving c (and the Go runtime and process collectors) on

@@ -54,6 +54,9 @@ func TestCollectorServesMetrics(t *testing.T) {
 	text := string(body)
 	for _, want := range []string{
 		`concord_commands_total{command="set"} 2`,
+		`concord_command_duration_seconds_count{command="set"} 2`,
+		`concord_command_duration_seconds_bucket{command="set",le="1"} 2`,
+		`concord_command_duration_seconds_bucket{command="set",le="+Inf"} 2`,
 		`concord_connected_clients 1`,
 		`concord_keys{db="0"} 2`,
 		`concord_keys{db="1"} 0`,
@@ -79,4 +82,53 @@ func TestCollectorServesMetrics(t *testing.T) {
 	if t.Failed() {
 		t.Log(text)
 	}
+}
+
+// The latency histogram follows latency-tracking: calls made while it is off are counted in
+// commands_total but not in the histogram, as INFO latencystats.
+func TestCommandLatencyFollowsTracking(t *testing.T) {
+	e := engine.New(engine.Config{Member: 1, Databases: 1, Clock: &clock.Manual{Millis: 1000}})
+	cfg := config.Default()
+	env := command.NewEnv(e, cfg, nil)
+	cl := command.NewClient(0)
+	e.Lock()
+	if err := env.Connect(cl); err != nil {
+		t.Fatal(err)
+	}
+	e.Unlock()
+	echo := [][]byte{[]byte("ECHO"), []byte("x")}
+	env.Execute(cl, echo)
+	if err := cfg.Set("latency-tracking", "no"); err != nil {
+		t.Fatal(err)
+	}
+	env.Execute(cl, echo)
+	env.Execute(cl, echo)
+	text := scrape(t, NewCollector(env, nil))
+	for _, want := range []string{
+		`concord_commands_total{command="echo"} 3`,
+		`concord_command_duration_seconds_count{command="echo"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(text)
+	}
+}
+
+func scrape(t *testing.T, c *Collector) string {
+	t.Helper()
+	srv, err := Listen([]string{"127.0.0.1:0"}, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	resp, err := http.Get("http://" + srv.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }

@@ -69,28 +69,44 @@ func New(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	env := command.NewEnv(e, cfg, log)
 	env.SetPersistence(p)
 	srv := server.New(env, log)
-	if err := srv.Listen(strings.Fields(cfg.String("bind")), int(cfg.Int("port"))); err != nil {
+	tlsSt, err := listenClients(cfg, srv, log) // port and tls-port (tls.go)
+	if err != nil {
 		_ = p.Close(false)
 		return nil, err
 	}
+	tlsSt.register(srv)
 	cfg.OnApply("port", func(v string) error {
 		port, _ := strconv.Atoi(v)
 		bind := strings.Fields(cfg.String("bind"))
+		if port == 0 && cfg.Int("tls-port") > 0 { // TLS only, as in Redis
+			srv.ClosePlain()
+			return nil
+		}
 		if err := srv.Rebind(bind, port, bind, int(cfg.Int("port"))); err != nil {
 			return errors.New("Unable to listen on this port. Check server logs.")
 		}
 		return nil
 	})
 	cfg.OnApply("bind", func(v string) error {
-		port := int(cfg.Int("port"))
-		if err := srv.Rebind(strings.Fields(v), port, strings.Fields(cfg.String("bind")), port); err != nil {
+		port, old := int(cfg.Int("port")), strings.Fields(cfg.String("bind"))
+		plain := port != 0 || cfg.Int("tls-port") == 0 // port 0 beside a tls-port: no plain port
+		if plain {
+			if err := srv.Rebind(strings.Fields(v), port, old, port); err != nil {
+				return errors.New("Failed to bind to specified addresses.")
+			}
+		}
+		if err := tlsSt.rebindTLS(srv, strings.Fields(v)); err != nil {
+			_ = tlsSt.rebindTLS(srv, old)
+			if plain {
+				_ = srv.Rebind(old, port, old, port)
+			}
 			return errors.New("Failed to bind to specified addresses.")
 		}
 		return nil
 	})
 	n := &Node{Config: cfg, Engine: e, Env: env, Server: srv, Persist: p, log: log}
 	if len(peers) > 0 {
-		r, err := newReplication(cfg, e, peers, log)
+		r, err := newReplication(cfg, e, peers, tlsSt, log)
 		if err != nil {
 			srv.Close()
 			_ = p.Close(false)
@@ -165,7 +181,7 @@ func setLinkOption(o *replication.LinkOptions, name, v string) {
 
 // newReplication builds the replication layer from the member's configuration. The peer port
 // listens on the first bind address (every interface for "*").
-func newReplication(cfg *config.Config, e *engine.Engine, peers []config.Peer, log *slog.Logger) (*replication.Replicator, error) {
+func newReplication(cfg *config.Config, e *engine.Engine, peers []config.Peer, tlsSt *tlsState, log *slog.Logger) (*replication.Replicator, error) {
 	rc := replication.Config{
 		Member:       clock.MemberID(cfg.Int("member-id")),
 		Name:         cfg.String("member-name"),
@@ -176,6 +192,7 @@ func newReplication(cfg *config.Config, e *engine.Engine, peers []config.Peer, l
 		GCInterval:   time.Duration(cfg.Int("crdt-gc-interval")) * time.Millisecond,
 		Log:          log,
 	}
+	tlsSt.peerTLS(&rc.WrapListener, &rc.Dial) // tls-replication
 	var o replication.LinkOptions
 	for _, name := range linkParams {
 		setLinkOption(&o, name, cfg.String(name))
@@ -257,6 +274,9 @@ func (n *Node) run(ctx context.Context, ready chan struct{}) error {
 	}
 	if n.Metrics != nil {
 		n.log.Info("serving metrics", "addr", n.Metrics.Addr().String())
+	}
+	if a := n.Server.TLSAddr(); a != nil {
+		n.log.Info("accepting TLS connections", "tls_addr", a.String())
 	}
 	n.log.Info("ready to accept connections", "addr", n.Server.Addr().String(),
 		"member_id", n.Config.Int("member-id"), "member_name", n.Config.String("member-name"))

@@ -83,6 +83,7 @@ func (r *Replicator) Info() command.ReplInfo {
 		}
 	}
 	info := command.ReplInfo{
+		Syncing:        r.Syncing(),
 		MergeReqs:      r.mergeReqs.Load(),
 		SyncFull:       r.syncFull.Load(),
 		SyncPartialOK:  r.partialOK.Load(),

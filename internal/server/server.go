@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ type Server struct {
 	env       *command.Env
 	log       *slog.Logger
 	listeners []net.Listener
+	// tls-port's listeners and their configuration (tls.go)
+	tlsListeners []net.Listener
+	tlsConfig    *tls.Config
 
 	// settings read on every command, refreshed when the configuration changes
 	maxBulkLen, maxQueryBuffer, idleTimeout atomic.Int64
@@ -154,6 +158,9 @@ func (s *Server) startAccepting(lns []net.Listener) {
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.listeners) == 0 && len(s.tlsListeners) > 0 { // port 0: TLS only
+		return s.tlsListeners[0].Addr()
+	}
 	return s.listeners[0].Addr()
 }
 
@@ -161,9 +168,10 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	s.serving = true
-	lns := s.listeners
+	lns, tlns := s.listeners, s.tlsListeners
 	s.mu.Unlock()
 	s.startAccepting(lns)
+	s.startAcceptingTLS(tlns)
 	select {
 	case <-ctx.Done():
 	case <-s.done:
@@ -211,8 +219,10 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	close(s.done)
-	for _, ln := range s.listeners {
-		ln.Close()
+	for _, lns := range [][]net.Listener{s.listeners, s.tlsListeners} {
+		for _, ln := range lns {
+			ln.Close()
+		}
 	}
 	for c := range s.conns {
 		c.Close()
@@ -227,7 +237,10 @@ func (s *Server) serveConn(conn net.Conn) {
 		s.mu.Unlock()
 		conn.Close()
 	}()
-	if tc, ok := conn.(*net.TCPConn); ok {
+	if tc, ok := conn.(*tls.Conn); ok && !s.handshake(tc) {
+		return
+	}
+	if tc, ok := netConn(conn).(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 		_ = tc.SetKeepAlive(true)
 	}

@@ -110,7 +110,17 @@ func (m *Map) place(name string, reg *register.Value) {
 // the replicas m and other come from. Each field's register is merged as a string's (package
 // register): what one side holds and the other side's clock covers was removed there. other
 // is not modified and shares nothing with m afterwards.
-func (m *Map) Merge(other *Map, mine, theirs clock.Vector) {
+func (m *Map) Merge(other *Map, mine, theirs clock.Vector) { m.MergeReported(other, mine, theirs, nil) }
+
+// MergeReported is Merge reporting the conflicts it resolves (report may be nil): each field's,
+// as a string's register reports them (register.Value.MergeReported), with the field as elem.
+func (m *Map) MergeReported(other *Map, mine, theirs clock.Vector, report crdt.MergeReport) {
+	fieldReport := func(string) crdt.MergeReport { return nil }
+	if report != nil {
+		fieldReport = func(name string) crdt.MergeReport {
+			return func(_ []byte, r crdt.Resolution) { report([]byte(name), r) }
+		}
+	}
 	theirRegs := other.registers()
 	byName := make(map[string]*register.Value, len(theirRegs))
 	for _, f := range theirRegs {
@@ -124,7 +134,7 @@ func (m *Map) Merge(other *Map, mine, theirs clock.Vector) {
 			t = &register.Value{}
 		}
 		delete(byName, f.name)
-		reg.Merge(t, mine, theirs)
+		reg.MergeReported(t, mine, theirs, fieldReport(f.name))
 		out = append(out, namedReg{f.name, reg})
 	}
 	for _, f := range theirRegs {
@@ -132,7 +142,7 @@ func (m *Map) Merge(other *Map, mine, theirs clock.Vector) {
 			continue // merged above
 		}
 		reg := &register.Value{}
-		reg.Merge(f.reg, mine, theirs)
+		reg.MergeReported(f.reg, mine, theirs, fieldReport(f.name))
 		out = append(out, namedReg{strings.Clone(f.name), reg})
 	}
 	hashtable := m.hashtable

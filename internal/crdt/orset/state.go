@@ -113,18 +113,39 @@ func (s *Set) put(name string, ds []clock.Dot) {
 // Merge joins other's state into s (full resync): mine and theirs are the vector clocks of the
 // replicas s and other come from. A dot present on one side only was removed by the other side
 // if that side's clock covers it, and is kept otherwise. other is not modified.
-func (s *Set) Merge(other *Set, mine, theirs clock.Vector) {
+func (s *Set) Merge(other *Set, mine, theirs clock.Vector) { s.MergeReported(other, mine, theirs, nil) }
+
+// MergeReported is Merge reporting the conflicts it resolves (report may be nil): an add-wins
+// conflict for each member that one side had removed (it had seen dots of the member that it no
+// longer holds) and that survives with a dot that side had not seen. The winner is that dot.
+func (s *Set) MergeReported(other *Set, mine, theirs clock.Vector, report crdt.MergeReport) {
 	type member struct {
 		name string
 		dots []clock.Dot
 	}
 	var out []member
+	// addWins reports a member that survives with kept after the side whose clock is vc removed
+	// it (dropped), when one of kept is a dot that side had not seen.
+	addWins := func(name string, kept []clock.Dot, dropped bool, vc clock.Vector) {
+		if report == nil || !dropped {
+			return
+		}
+		for _, d := range kept {
+			if !vc.Covers(d) {
+				report([]byte(name), crdt.Resolution{Rule: crdt.RuleAddWins, Winner: crdt.Write{Dot: d}})
+				return
+			}
+		}
+	}
 	s.Each(func(m string) bool {
 		var kept []clock.Dot
 		theirDots := other.Dots(m)
+		dropped := false
 		for _, d := range s.Dots(m) {
 			if slices.Contains(theirDots, d) || !theirs.Covers(d) {
 				kept = append(kept, d)
+			} else {
+				dropped = true
 			}
 		}
 		for _, d := range theirDots {
@@ -134,6 +155,8 @@ func (s *Set) Merge(other *Set, mine, theirs clock.Vector) {
 		}
 		if len(kept) > 0 {
 			out = append(out, member{m, kept})
+			// theirs removed the member (a side still holding it re-added it instead)
+			addWins(m, kept, dropped && len(theirDots) == 0, theirs)
 		}
 		return true
 	})
@@ -142,13 +165,17 @@ func (s *Set) Merge(other *Set, mine, theirs clock.Vector) {
 			return true
 		}
 		var kept []clock.Dot
+		dropped := false
 		for _, d := range other.Dots(m) {
 			if !mine.Covers(d) {
 				kept = append(kept, d)
+			} else {
+				dropped = true // mine removed it
 			}
 		}
 		if len(kept) > 0 {
 			out = append(out, member{strings.Clone(m), kept})
+			addWins(m, kept, dropped, mine)
 		}
 		return true
 	})

@@ -142,18 +142,40 @@ func readTotals(r *crdt.Reader, what string) []Total {
 // otherwise; per-member counter totals and offsets take the entry with the higher sequence
 // number (both are cumulative). other is not modified and shares nothing with v afterwards.
 func (v *Value) Merge(other *Value, mine, theirs clock.Vector) {
+	v.MergeReported(other, mine, theirs, nil)
+}
+
+// MergeReported is Merge reporting the conflicts it resolves (report may be nil): a
+// last-writer-wins conflict between the winning base and each other surviving candidate when
+// one of the two came from other (the candidates both sides already held were reported when
+// they met), and an add-wins conflict when a side holding no candidate had removed some of the
+// other side's while a candidate it had not seen survives (a deleted hash field written
+// concurrently). The elem of the reports is nil.
+func (v *Value) MergeReported(other *Value, mine, theirs clock.Vector, report crdt.MergeReport) {
 	a, b := v.candidates(), other.candidates()
 	var kept []candidate
+	droppedA, droppedB := false, false
 	for _, c := range a {
 		if slices.ContainsFunc(b, func(o candidate) bool { return o.dot == c.dot }) || !theirs.Covers(c.dot) {
 			kept = append(kept, c)
+		} else {
+			droppedA = true
 		}
 	}
+	fromA := len(kept) // kept[fromA:] came from other only
 	for _, c := range b {
-		if !slices.ContainsFunc(a, func(o candidate) bool { return o.dot == c.dot }) && !mine.Covers(c.dot) {
-			c.val = slices.Clone(c.val)
-			kept = append(kept, c)
+		if slices.ContainsFunc(a, func(o candidate) bool { return o.dot == c.dot }) {
+			continue
 		}
+		if mine.Covers(c.dot) {
+			droppedB = true
+			continue
+		}
+		c.val = slices.Clone(c.val)
+		kept = append(kept, c)
+	}
+	if report != nil && len(kept) > 0 {
+		reportMerge(report, kept, fromA, (len(b) == 0 && droppedA) || (len(a) == 0 && droppedB))
 	}
 	v.base, v.more = candidate{}, nil
 	for i, c := range kept {
@@ -166,6 +188,27 @@ func (v *Value) Merge(other *Value, mine, theirs clock.Vector) {
 	v.promote()
 	v.counters = mergeTotals(v.counters, other.counters)
 	v.offsets = mergeTotals(v.offsets, other.offsets)
+}
+
+// reportMerge reports what a merge that keeps the candidates kept resolved (kept[fromA:] are
+// new to the receiving side); removed says that a side without candidates had removed some of
+// the other's, so the survivors won over that removal.
+func reportMerge(report crdt.MergeReport, kept []candidate, fromA int, removed bool) {
+	w := 0
+	for i := range kept {
+		if later(kept[i], kept[w]) {
+			w = i
+		}
+	}
+	winner := kept[w]
+	if removed {
+		report(nil, crdt.Resolution{Rule: crdt.RuleAddWins, Winner: crdt.Write{Dot: winner.dot, HLC: winner.hlc}})
+	}
+	for i, c := range kept {
+		if i != w && (i >= fromA || w >= fromA) {
+			report(nil, lww(winner, c))
+		}
+	}
 }
 
 // mergeTotals returns, per member, the total with the higher sequence number.
