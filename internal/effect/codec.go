@@ -90,7 +90,8 @@ func Encode(dst []byte, b *Effect) []byte {
 		}
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(b.Ops)))
-	var op []byte
+	var opBuf [128]byte // most operations encode in less: no allocation for them
+	op := opBuf[:0]
 	for i := range b.Ops {
 		op = encodeOp(op[:0], &b.Ops[i])
 		dst = binary.AppendUvarint(dst, uint64(len(op)))

@@ -56,29 +56,42 @@ func (w *Writer) SetCompression(level int) {
 
 // Write buffers one frame (payload at most MaxFrame bytes).
 func (w *Writer) Write(t Type, payload []byte) error {
+	var err error
+	w.buf, err = w.Encode(w.buf[:0], t, payload)
+	if err != nil {
+		return err
+	}
+	return w.WriteEncoded(w.buf, len(payload))
+}
+
+// Encode appends to dst the frame Write would send for payload (compressed as this Writer
+// compresses) without writing it: a frame encoded once can be written by several Writers
+// (WriteEncoded), which is how one member's batches are compressed once for all its peers.
+func (w *Writer) Encode(dst []byte, t Type, payload []byte) ([]byte, error) {
 	if len(payload) > MaxFrame {
-		return fmt.Errorf("peerwire: %s payload of %d bytes exceeds the frame limit", t, len(payload))
+		return dst, fmt.Errorf("peerwire: %s payload of %d bytes exceeds the frame limit", t, len(payload))
 	}
 	var flags uint8
 	if w.enc != nil && len(payload) >= CompressMin {
 		w.zbuf = w.enc.EncodeAll(payload, w.zbuf[:0])
 		if len(w.zbuf) < len(payload) {
-			if w.Raw != nil {
-				w.Raw.Add(uint64(len(payload)))
-				w.Wire.Add(uint64(len(w.zbuf)))
-			}
 			payload, flags = w.zbuf, FlagZstd
 		}
 	}
-	if flags == 0 && w.Raw != nil && t == Data {
-		w.Raw.Add(uint64(len(payload)))
-		w.Wire.Add(uint64(len(payload)))
-	}
-	w.buf = AppendFrame(w.buf[:0], t, flags, payload)
+	return AppendFrame(dst, t, flags, payload), nil
+}
+
+// WriteEncoded buffers a frame made by Encode (by this Writer or another); raw is the length
+// of its payload before compression (counted in Raw for Data frames).
+func (w *Writer) WriteEncoded(frame []byte, raw int) error {
 	if w.Bytes != nil {
-		w.Bytes.Add(uint64(len(w.buf)))
+		w.Bytes.Add(uint64(len(frame)))
 	}
-	_, err := w.w.Write(w.buf)
+	if w.Raw != nil && len(frame) >= HeaderLen && Type(frame[0]) == Data {
+		w.Raw.Add(uint64(raw))
+		w.Wire.Add(uint64(len(frame) - HeaderLen - TrailerLen))
+	}
+	_, err := w.w.Write(frame)
 	return err
 }
 

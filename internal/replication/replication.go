@@ -95,8 +95,17 @@ type Replicator struct {
 
 	// Guarded by the engine lock (the sink runs under it).
 	backlog *oplog.Backlog
-	notify  chan struct{} // closed when the backlog grows; nil when nobody waits
-	lag     lagTracker
+	// waiters are the sending links that have sent everything and wait for a batch they
+	// would send: the sink wakes only those (a batch of an origin a link skips wakes nobody).
+	waiters []waiter
+	// shared are the Data frames published by sending links for the others (fanout.go).
+	shared     [sharedFrames]*sharedFrame
+	sharedNext int
+	// framesBuilt counts the Data frames sending links encoded from the backlog, framesShared
+	// those they took from another link instead.
+	framesBuilt, framesShared atomic.Uint64
+
+	lag lagTracker
 	// recv is the causal delivery of every pulling link (receiver.go), made at first use.
 	recv *Receiver
 
@@ -266,19 +275,51 @@ func (r *Replicator) sink(b *effect.Effect) {
 		r.lag.record(b.Seq, r.e.Now()) // the time read when the lock was taken: no clock read here
 		r.noteOwn(b.Seq)
 	}
-	if r.notify != nil {
-		close(r.notify)
-		r.notify = nil
+	for i := 0; i < len(r.waiters); {
+		w := r.waiters[i]
+		if w.skip.Has(b.Origin) {
+			i++
+			continue
+		}
+		select {
+		case w.s.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+		w.s.waiting = false
+		last := len(r.waiters) - 1
+		r.waiters[i], r.waiters[last] = r.waiters[last], waiter{}
+		r.waiters = r.waiters[:last]
 	}
 }
 
-// waitChan returns a channel closed when the backlog next grows. The caller holds the engine
-// lock.
-func (r *Replicator) waitChan() chan struct{} {
-	if r.notify == nil {
-		r.notify = make(chan struct{})
+// waiter is a sending link waiting for a batch whose origin is not in skip.
+type waiter struct {
+	s    *session
+	skip oplog.Origins
+}
+
+// wait registers s to be woken (on s.wake) by the next batch whose origin is not in skip.
+// The caller holds the engine lock.
+func (r *Replicator) wait(s *session, skip oplog.Origins) {
+	if s.waiting {
+		for i := range r.waiters {
+			if r.waiters[i].s == s {
+				r.waiters[i].skip = skip
+			}
+		}
+		return
 	}
-	return r.notify
+	s.waiting = true
+	r.waiters = append(r.waiters, waiter{s, skip})
+}
+
+// unwait removes s from the waiters. The caller holds the engine lock.
+func (r *Replicator) unwait(s *session) {
+	if !s.waiting {
+		return
+	}
+	s.waiting = false
+	r.waiters = slices.DeleteFunc(r.waiters, func(w waiter) bool { return w.s == s })
 }
 
 // once reports whether key has not been logged yet since the last reset, and marks it.

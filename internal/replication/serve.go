@@ -46,6 +46,10 @@ type session struct {
 	direct atomic.Uint64
 	rewind atomic.Bool
 	kick   chan struct{}
+	// wake is signalled by the sink when a batch this link sends is appended while it waits
+	// (waiting, guarded by the engine lock, says it is among Replicator.waiters).
+	wake    chan struct{}
+	waiting bool
 }
 
 func (s *session) close() {
@@ -132,12 +136,16 @@ func (r *Replicator) ServeConn(conn net.Conn) {
 		_ = wr.Flush()
 		return
 	}
-	s := &session{r: r, p: p, conn: conn, done: make(chan struct{}), kick: make(chan struct{}, 1)}
+	s := &session{r: r, p: p, conn: conn, done: make(chan struct{}), kick: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1)}
 	r.serving[p.id] = s
 	p.name = hello.Name
 	r.mu.Unlock()
 	r.resetOnce(fmt.Sprintf("in:%d:", hello.Member))
 	defer func() {
+		r.e.Lock()
+		r.unwait(s)
+		r.e.Unlock()
 		r.mu.Lock()
 		if r.serving[p.id] == s {
 			delete(r.serving, p.id)
@@ -285,32 +293,58 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			"duration_ms", time.Since(started).Milliseconds())
 	}
 
-	var ch chunker
-	var recs [][]byte
+	// Each read takes whole records from the cursor on, up to a frame's size, as the backlog
+	// holds them (already encoded), and becomes one Data frame (frames end at record
+	// boundaries but for a record larger than a frame or a rewind, so a receiver seldom
+	// reassembles a record across frames). The frame is published for the other links
+	// (fanout.go), or taken from them. Frames are flushed when the link has caught up, or
+	// every flush interval while more keeps coming.
+	var out []byte
+	var info oplog.ReadInfo
 	lastFlush := time.Now()
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
 		opts := r.link.Load()
 		wr.SetCompression(opts.level())
-		ch.size = opts.batchMax()
+		size := opts.batchMax()
 		// Batches of members the peer pulls from directly are not relayed (their origin
 		// sends them), nor are the peer's own; this member's own batches always go.
 		skip := oplog.Origins(s.direct.Load()).With(s.p.id)
 		skip &^= oplog.Origins(0).With(r.cfg.Member)
+		vc := s.getPeerVC()
+		var f *sharedFrame
+		build := false
+		out = out[:0]
 		r.e.Lock()
 		okRead := true
 		if s.rewind.Swap(false) {
 			// A member left the peer's direct set: what the peer lacks of it may have been
 			// skipped. Send, in backlog order, everything it lacks but what it still gets.
-			recs, okRead = r.backlog.Rewind(s.getPeerVC(), skip)
+			var recs [][]byte
+			recs, okRead = r.backlog.Rewind(vc, skip)
 			cursor = r.backlog.End()
+			for _, rec := range recs {
+				out = peerwire.AppendRecord(out, rec)
+			}
+		} else if f = r.sharedAt(cursor, skip, vc); f != nil {
+			cursor = f.end
 		} else {
-			recs, cursor, okRead = r.backlog.Read(cursor, skip, s.getPeerVC(), ch.size, recs[:0])
+			start := cursor
+			out, cursor, okRead = r.backlog.ReadRecords(cursor, skip, vc, size, out, &info)
+			if okRead && len(out) > 0 && len(out) <= size {
+				f = &sharedFrame{start: start, end: cursor, skip: skip, info: info, raw: len(out),
+					ready: make(chan struct{})}
+				info = oplog.ReadInfo{} // f keeps its Min
+				build = true
+				if !f.info.Covered {
+					r.publish(f)
+				}
+			}
 		}
-		var wait chan struct{}
-		if okRead && cursor == r.backlog.End() {
-			wait = r.waitChan()
+		caughtUp := cursor == r.backlog.End()
+		if okRead && caughtUp {
+			r.wait(s, skip)
 		}
 		r.e.Unlock()
 		if !okRead {
@@ -318,27 +352,51 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			// and resync (partially if its acknowledged clock allows, else by state).
 			return errors.New("peer fell behind the backlog; resyncing")
 		}
-		for _, rec := range recs {
-			if err := ch.add(wr, rec); err != nil {
+		switch {
+		case build:
+			r.framesBuilt.Add(1)
+			var err error
+			f.wire, err = wr.Encode(make([]byte, 0, len(out)/2+64), peerwire.Data, out)
+			close(f.ready)
+			if err != nil {
+				return err
+			}
+			if err := wr.WriteEncoded(f.wire, f.raw); err != nil {
+				return err
+			}
+		case f != nil:
+			r.framesShared.Add(1)
+			select {
+			case <-f.ready:
+			case <-s.done:
+				return nil
+			}
+			if f.wire == nil {
+				return errors.New("a shared frame could not be encoded")
+			}
+			if err := wr.WriteEncoded(f.wire, f.raw); err != nil {
+				return err
+			}
+		default: // a rewind, or a lone record larger than a frame
+			if err := writeRecords(wr, out, size); err != nil {
 				return err
 			}
 		}
-		clear(recs)
-		if wait == nil && time.Since(lastFlush) < opts.flushEvery() {
-			continue // more is waiting: gather it, up to chunkSize per frame
+		if cap(out) > 4*size {
+			out = nil // a rewind or a huge record: do not keep its buffer
 		}
-		if err := ch.flush(wr); err != nil {
-			return err
+		if !caughtUp && time.Since(lastFlush) < opts.flushEvery() {
+			continue // more is waiting: send it a frame at a time, flushing now and then
 		}
 		if err := wr.Flush(); err != nil {
 			return err
 		}
 		lastFlush = time.Now()
-		if wait == nil {
+		if !caughtUp {
 			continue
 		}
 		select {
-		case <-wait:
+		case <-s.wake:
 		case <-s.kick:
 		case <-s.done:
 			return nil
@@ -351,6 +409,19 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			}
 		}
 	}
+}
+
+// writeRecords writes record bytes as Data frames of at most size bytes (records that do not
+// fit span frames; the receiver reassembles them).
+func writeRecords(wr *peerwire.Writer, out []byte, size int) error {
+	for len(out) > 0 {
+		n := min(len(out), size)
+		if err := wr.Write(peerwire.Data, out[:n]); err != nil {
+			return err
+		}
+		out = out[n:]
+	}
+	return nil
 }
 
 // sendState ships a full state: StateBegin, chunks, StateEnd.
