@@ -158,10 +158,17 @@ func fcallCommand(c *Ctx) error {
 	h := &st.host
 	h.ro = ro || fn.Flags&script.FlagNoWrites != 0
 	h.cl.DB = c.Client.DB
-	st.scriptStarted(true)
+	st.scriptStarted(runningFunctionOf(c, fn.Name))
 	err = st.runner.Call(fn, c.Args[3:3+numkeys], c.Args[3+numkeys:], h, c.W, script.RunOptions{ReadOnly: h.ro})
 	st.scriptEnded()
 	return scriptReplyError(err)
+}
+
+// runningFunctionOf describes the function FCALL starts, for FUNCTION STATS while it is busy.
+// The FCALL's arguments stay untouched while it runs, and the libraries cannot change (scripts
+// cannot call FUNCTION), so they are read as they are when asked for.
+func runningFunctionOf(c *Ctx, name string) *runningFunction {
+	return &runningFunction{name: name, args: c.Args, runner: c.Env.scripts().runner}
 }
 
 func functionLoadCommand(c *Ctx) error {

@@ -3,6 +3,8 @@ package command
 import (
 	"bytes"
 	"errors"
+	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,7 +86,8 @@ type scriptState struct {
 	// once it called a write command. Read without the engine lock by scriptBusy.
 	started  atomic.Int64
 	wrote    atomic.Bool
-	function atomic.Bool // the running script is a function (FCALL): FUNCTION KILL stops it
+	function atomic.Bool                     // the running script is a function (FCALL): FUNCTION KILL stops it
+	running  atomic.Pointer[runningFunction] // the function being run, for FUNCTION STATS
 }
 
 func (env *Env) scripts() *scriptState {
@@ -188,7 +191,7 @@ func evalCommand(c *Ctx) error {
 	h := &st.host
 	h.ro = strings.HasSuffix(c.Cmd.Name, "_ro") || s.Flags&script.FlagNoWrites != 0
 	h.cl.DB = c.Client.DB
-	st.scriptStarted(false)
+	st.scriptStarted(nil)
 	err = st.runner.Run(s, keys, argv, h, c.W, script.RunOptions{ReadOnly: h.ro})
 	st.scriptEnded()
 	return scriptReplyError(err)
@@ -226,7 +229,8 @@ func scriptFlushCommand(c *Ctx) error {
 }
 
 // scriptKillCommand: a script runs to completion under the engine lock, so no script is ever
-// running when SCRIPT KILL gets to run.
+// running when SCRIPT KILL gets to run under it (while one is busy, SCRIPT KILL is answered
+// without the lock by answerBusy).
 func scriptKillCommand(c *Ctx) error { return errNotBusy }
 
 func scriptDebugCommand(c *Ctx) error { return errScriptDebugNone }
@@ -245,11 +249,17 @@ func scriptReplyError(err error) error {
 //
 // A script holds the engine lock from start to end, so other clients cannot run commands
 // meanwhile. Like Redis, a client whose command arrives while a script has been running for
-// longer than the threshold is answered at once, without the lock: BUSY for every command but
-// SCRIPT KILL, which stops the script at its next Lua instruction unless it already wrote
-// (UNKILLABLE). A command arriving earlier waits for the script to end or to pass the
-// threshold. Only the client's own Writer is touched here, never shared state; a client with
-// subscriptions (whose Writer publishers use under the lock) just waits.
+// longer than the threshold is answered at once, without the lock, as Redis 7.0's
+// processCommand answers it: the command lookup, arity, protected-command and authentication
+// errors first, then BUSY for every command not flagged allow_busy. Of the allow_busy
+// commands (QUIT, MULTI, DISCARD, EXEC's abort, SCRIPT KILL, FUNCTION KILL, FUNCTION STATS,
+// SHUTDOWN, HELLO, AUTH, UNWATCH, RESET, WATCH, REPLCONF), those that only touch the client's
+// own state, the configuration or the running script are answered here; WATCH and REPLCONF
+// (and DISCARD, EXEC, UNWATCH or RESET of a client that watches keys) need the engine (the
+// watched-keys registry) and wait for the script to end. A command arriving earlier waits for the script to end or to pass the
+// threshold. Only the client's own Writer and state are touched here, never shared state; a
+// client with subscriptions (whose Writer publishers use under the lock) just waits. Error
+// replies given here are not counted in INFO's error statistics (those need the lock).
 
 // scriptsRunning counts the scripts running in any Env, so that the dispatcher's check costs
 // one atomic load when none runs.
@@ -262,9 +272,19 @@ const (
 	busyPollPeriod       = 5 * time.Millisecond
 )
 
-// scriptStarted and scriptEnded bracket a script's run (the caller holds the engine lock).
-func (st *scriptState) scriptStarted(function bool) {
-	st.function.Store(function)
+// runningFunction is what FUNCTION STATS shows of the function being run; it is set under
+// the engine lock when FCALL starts and read without it while the function is busy.
+type runningFunction struct {
+	name   string
+	args   [][]byte // the FCALL command
+	runner *script.Runner
+}
+
+// scriptStarted and scriptEnded bracket a script's run (the caller holds the engine lock);
+// fn describes a function (FCALL), nil for EVAL.
+func (st *scriptState) scriptStarted(fn *runningFunction) {
+	st.running.Store(fn)
+	st.function.Store(fn != nil)
 	st.wrote.Store(false)
 	st.started.Store(time.Now().UnixNano())
 	scriptsRunning.Add(1)
@@ -272,13 +292,15 @@ func (st *scriptState) scriptStarted(function bool) {
 
 func (st *scriptState) scriptEnded() {
 	st.started.Store(0)
+	st.running.Store(nil)
 	scriptsRunning.Add(-1)
 }
 
-// scriptBusy is called by the dispatcher before it takes the engine lock. It reports whether
-// it answered the command itself because a script has been running for too long.
-func (env *Env) scriptBusy(cl *Client, args [][]byte) bool {
-	if scriptsRunning.Load() == 0 || cl.Subscriptions() > 0 {
+// busy reports whether a script has been running for longer than busy-reply-threshold. With
+// wait, a script that runs but has not reached the threshold yet is waited for, until it ends
+// (false) or reaches it (true).
+func (env *Env) busy(wait bool) bool {
+	if scriptsRunning.Load() == 0 {
 		return false
 	}
 	st := env.scripts()
@@ -288,32 +310,277 @@ func (env *Env) scriptBusy(cl *Client, args [][]byte) bool {
 			return false
 		}
 		threshold := time.Duration(env.Config.Int("busy-reply-threshold")) * time.Millisecond
-		if wait := threshold - time.Since(time.Unix(0, start)); wait > 0 {
-			time.Sleep(min(wait, busyPollPeriod))
-			continue
+		w := threshold - time.Since(time.Unix(0, start))
+		if w <= 0 {
+			return true
 		}
-		break
+		if !wait {
+			return false
+		}
+		time.Sleep(min(w, busyPollPeriod))
 	}
-	switch {
-	case len(args) == 2 && strings.EqualFold(string(args[1]), "kill") &&
-		strings.EqualFold(string(args[0]), map[bool]string{false: "script", true: "function"}[st.function.Load()]):
-		if st.wrote.Load() {
-			cl.W.Error(string(errUnkillable))
-		} else if st.runner.Kill() {
-			cl.W.Simple("OK")
-		} else {
-			cl.W.Error(string(errNotBusy))
+}
+
+// LockUnlessScriptBusy takes the engine lock and reports true, or gives up and reports false
+// once a script has been running for longer than busy-reply-threshold (then the caller answers
+// the client with AnswerIfScriptBusy). The server registers new connections with it, so that a
+// client connecting during a long script is answered BUSY instead of waiting for the script.
+func (env *Env) LockUnlessScriptBusy() bool {
+	e := env.Engine
+	if scriptsRunning.Load() == 0 {
+		// The common case. A script starting right now makes this wait for its end, as a
+		// command arriving at the same moment would.
+		e.Lock()
+		return true
+	}
+	// The lock is taken by a helper goroutine and handed over, so that waiting for it can be
+	// abandoned: the helper then releases it as soon as it gets it.
+	const (
+		pending = iota
+		handed
+		abandoned
+	)
+	var state atomic.Int32
+	got := make(chan struct{})
+	go func() {
+		e.Lock()
+		if !state.CompareAndSwap(pending, handed) {
+			e.Unlock()
+			return
 		}
-	default:
-		if cl.InMulti {
-			cl.MultiErr = true
+		close(got)
+	}()
+	tick := time.NewTicker(busyPollPeriod)
+	defer tick.Stop()
+	for {
+		select {
+		case <-got:
+			return true
+		case <-tick.C:
+			if env.busy(false) && state.CompareAndSwap(pending, abandoned) {
+				return false
+			}
 		}
-		if st.function.Load() {
-			cl.W.Error(string(errBusyFn))
-		} else {
-			cl.W.Error(string(errBusy))
-		}
+	}
+}
+
+// AnswerIfScriptBusy answers args without the engine lock when a script has been running for
+// longer than busy-reply-threshold, and reports whether it did (the reply is in the client's
+// output queue). A script that runs but has not reached the threshold is waited for first.
+func (env *Env) AnswerIfScriptBusy(cl *Client, args [][]byte) bool {
+	return env.scriptBusy(cl, args)
+}
+
+// scriptBusy is called by the dispatcher before it takes the engine lock. It reports whether
+// it answered the command itself because a script has been running for too long.
+func (env *Env) scriptBusy(cl *Client, args [][]byte) bool {
+	if scriptsRunning.Load() == 0 || cl.Subscriptions() > 0 || !env.busy(true) {
+		return false
+	}
+	if !env.answerBusy(cl, args) {
+		return false
 	}
 	_ = cl.W.Flush()
 	return true
+}
+
+// answerBusy is processCommand's part for a busy script: false leaves the command to the
+// dispatcher (it then waits for the engine lock).
+func (env *Env) answerBusy(cl *Client, args [][]byte) bool {
+	st := env.scripts()
+	function := st.function.Load()
+	busyErr := errBusy
+	if function {
+		busyErr = errBusyFn
+	}
+	if len(args[0]) == 4 && strings.EqualFold(string(args[0]), "quit") {
+		cl.W.Simple("OK")
+		cl.CloseAfterReply = true
+		return true
+	}
+	cmd, err := resolve(args)
+	switch {
+	case err != nil:
+	case cmd.Flags&Protected != 0 && !allowProtected(env.Config.String("enable-debug-command"), cl):
+		err = errDebugNotAllowed
+	case !cl.Authed && cmd.Flags&NoAuth == 0:
+		err = ErrNoAuth
+	}
+	if err != nil {
+		if cl.InMulti {
+			cl.MultiErr = true
+		}
+		cl.W.Error(replyText(err))
+		return true
+	}
+	switch cmd.Name {
+	case "script|kill", "function|kill":
+		switch {
+		case st.wrote.Load():
+			cl.W.Error(string(errUnkillable))
+		case (cmd.Name == "function|kill") != function:
+			// Redis refuses to kill a function with SCRIPT KILL and a script with FUNCTION KILL.
+			cl.W.Error(string(busyErr))
+		case st.runner.Kill():
+			cl.W.Simple("OK")
+		default:
+			cl.W.Error(string(errNotBusy))
+		}
+		return true
+	case "function|stats":
+		fn := st.running.Load()
+		if fn == nil {
+			cl.W.Error(string(busyErr)) // an EVAL script is busy
+			return true
+		}
+		writeFunctionStats(cl.W, fn, time.Since(time.Unix(0, st.started.Load())))
+		return true
+	case "shutdown":
+		return env.busyShutdown(cl, args, busyErr)
+	case "multi":
+		if cl.InMulti {
+			cl.W.Error(string(ErrNestedMulti))
+		} else {
+			cl.InMulti = true
+			cl.W.Simple("OK")
+		}
+		return true
+	case "discard":
+		if !cl.InMulti {
+			cl.W.Error(string(ErrDiscardNoMulti))
+			return true
+		}
+		if len(cl.Watched) > 0 {
+			return false // unwatching needs the engine
+		}
+		cl.InMulti, cl.MultiErr, cl.Queue = false, false, nil
+		cl.W.Simple("OK")
+		return true
+	case "exec":
+		// Rejected like any command, which for EXEC discards the transaction (Redis's
+		// rejectCommand → execCommandAbort), in MULTI or not.
+		if len(cl.Watched) > 0 {
+			return false
+		}
+		cl.InMulti, cl.MultiErr, cl.Queue = false, false, nil
+		cl.W.Error("EXECABORT Transaction discarded because of: " + string(busyErr))
+		return true
+	case "unwatch", "reset":
+		if len(cl.Watched) > 0 {
+			return false // unwatching needs the engine (subscribers never get here)
+		}
+		fallthrough
+	case "hello", "auth":
+		// Only the client's own state and the configuration: run as when not busy.
+		if err := cmd.Run(&Ctx{Env: env, Client: cl, W: cl.W, Args: args, Cmd: cmd}); err != nil {
+			cl.W.Error(replyText(err))
+		}
+		return true
+	case "watch":
+		if cl.InMulti {
+			cl.W.Error(string(ErrWatchInMulti))
+			return true
+		}
+		return false // the watched-keys registry needs the engine: WATCH waits for the script
+	case "replconf":
+		return false // allow_busy, but it needs the engine: it waits for the script
+	}
+	if cl.InMulti {
+		cl.MultiErr = true
+	}
+	cl.W.Error(string(busyErr))
+	return true
+}
+
+// writeFunctionStats is FUNCTION STATS while fn runs.
+func writeFunctionStats(w *resp.Writer, fn *runningFunction, ran time.Duration) {
+	w.MapLen(2)
+	w.BulkString("running_script")
+	w.MapLen(3)
+	w.BulkString("name")
+	w.BulkString(fn.name)
+	w.BulkString("command")
+	w.ArrayLen(len(fn.args))
+	for _, a := range fn.args {
+		w.Bulk(a)
+	}
+	w.BulkString("duration_ms")
+	w.Int(ran.Milliseconds())
+	w.BulkString("engines")
+	w.MapLen(1)
+	w.BulkString("LUA")
+	w.MapLen(2)
+	libs := fn.runner.Libraries()
+	nfn := 0
+	for _, l := range libs {
+		nfn += len(l.Functions)
+	}
+	w.BulkString("libraries_count")
+	w.Int(int64(len(libs)))
+	w.BulkString("functions_count")
+	w.Int(int64(nfn))
+}
+
+// exitProcess ends the process for SHUTDOWN NOSAVE during a busy script (a variable for tests).
+var exitProcess = os.Exit
+
+// busyShutdown is SHUTDOWN while a script is busy. Redis 7.0 refuses it (BUSY) unless NOSAVE
+// is given; with NOSAVE it exits at once: the script never completes, so none of its writes is
+// committed (they form one batch, committed when the script ends), and the append-only file,
+// which holds every acknowledged write already, is flushed and fsynced first. Exiting is the
+// only way out here: the graceful shutdown needs the engine lock, which the script keeps.
+func (env *Env) busyShutdown(cl *Client, args [][]byte, busyErr Error) bool {
+	var nosave, save, abort, other bool
+	for _, a := range args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "nosave":
+			nosave = true
+		case "save":
+			save = true
+		case "now", "force":
+			other = true
+		case "abort":
+			abort = true
+		default:
+			cl.W.Error(string(ErrSyntax))
+			return true
+		}
+	}
+	switch {
+	case (abort && (nosave || save || other)) || (nosave && save):
+		cl.W.Error(string(ErrSyntax))
+		return true
+	case abort:
+		cl.W.Error("ERR No shutdown in progress.")
+		return true
+	case !nosave:
+		cl.W.Error(string(busyErr))
+		return true
+	}
+	log := env.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log.Warn("user requested shutdown while a script is running: exiting without completing it", "client", cl.Addr)
+	if p := env.persistence(); p != nil {
+		// With nosave, ShutdownSave only flushes and fsyncs the append-only file: nothing in it
+		// needs the engine lock (the script commits nothing until it ends).
+		if err := p.ShutdownSave(false, true); err != nil && !hasArgBytes(args, "force") {
+			log.Warn("errors trying to shut down the server: not stopping", "err", err)
+			cl.W.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+			return true
+		}
+	}
+	log.Warn("exiting now")
+	exitProcess(0)
+	return true
+}
+
+func hasArgBytes(args [][]byte, word string) bool {
+	for _, a := range args[1:] {
+		if strings.EqualFold(string(a), word) {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -58,14 +57,10 @@ func checkNumber(L *lua.LState, n int, fn string) float64 {
 	return 0
 }
 
-// parseLuaNumber converts a string as lua_tonumber does (decimal or 0x hex, spaces around).
+// parseLuaNumber converts a string as lua_tonumber does (str2number).
 func parseLuaNumber(s string) (float64, error) {
-	s = trimSpace(s)
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
+	if f, ok := str2number(s); ok {
 		return f, nil
-	}
-	if n, err := strconv.ParseInt(s, 0, 64); err == nil {
-		return float64(n), nil
 	}
 	return 0, fmt.Errorf("not a number: %q", s)
 }

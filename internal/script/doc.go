@@ -10,5 +10,8 @@
 //
 // One concern per file: runner.go (pool, cache, running a script), sandbox.go (globals
 // protection, which libraries exist), redislib.go (the redis table), convert.go (RESP <-> Lua),
-// errors.go (error texts), random.go (Redis's deterministic math.random).
+// errors.go (error texts), luaerrors.go (gopher-lua's runtime error texts worded as Lua 5.1's,
+// with the variable descriptions of Lua's getobjname), baselib51.go (library functions
+// rewritten after Lua 5.1's C code where gopher-lua's differ: tonumber, select, string.format,
+// string.char, math.min/max, loadstring, error, xpcall), random.go (Redis's deterministic math.random).
 package script

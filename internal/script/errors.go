@@ -23,6 +23,12 @@ const chunkName = "user_script"
 // user_script:1: <message> near '<token>'". The messages are gopher-lua's parser's, mapped
 // to Lua 5.1's wording where they correspond ("syntax error" is Lua's "unexpected symbol").
 func compileError(err error, body []byte) Error {
+	return Error("ERR Error compiling script (new function): " + syntaxErrorText(err, body, chunkName))
+}
+
+// syntaxErrorText is Lua 5.1's text of a syntax error in the chunk named id:
+// "<id>:<line>: <message> near '<token>'".
+func syntaxErrorText(err error, body []byte, id string) string {
 	var pe *parse.Error
 	if errors.As(err, &pe) {
 		msg := pe.Message
@@ -40,10 +46,9 @@ func compileError(err error, body []byte) Error {
 		if line <= 0 {
 			line = 1 + strings.Count(string(body), "\n")
 		}
-		return Error(fmt.Sprintf("ERR Error compiling script (new function): %s:%d: %s near '%s'", chunkName, line, msg, tok))
+		return fmt.Sprintf("%s:%d: %s near '%s'", id, line, msg, tok)
 	}
-	text := strings.TrimSpace(err.Error())
-	return Error("ERR Error compiling script (new function): " + text)
+	return strings.TrimSpace(err.Error())
 }
 
 // runtimeError formats the error value a script raised (after errHandler completed it) as
@@ -76,7 +81,7 @@ func runtimeError(obj lua.LValue, name string) Error {
 // errHandler is Redis's __redis__err__handler: it turns a non-table error into
 // {err="ERR <text>"} and records where the error was raised (the Lua caller when a Go function
 // raised it).
-func errHandler(L *lua.LState) int {
+func (st *state) errHandler(L *lua.LState) int {
 	errv := L.Get(1)
 	var where *lua.Debug
 	for level := 1; level <= 2; level++ {
@@ -94,15 +99,50 @@ func errHandler(L *lua.LState) int {
 		where = d
 		break
 	}
+	if s, ok := errv.(lua.LString); ok {
+		errv = lua.LString(translateError(L, string(s), 1))
+	}
 	t, ok := errv.(*lua.LTable)
 	if !ok {
 		t = L.NewTable()
 		t.RawSetString("err", lua.LString("ERR "+L.ToStringMeta(errv).String()))
 	}
 	if where != nil && where.CurrentLine > 0 {
-		t.RawSetString("source", lua.LString("@"+where.Source))
+		t.RawSetString("source", lua.LString(st.sourceOf(where.Source)))
 		t.RawSetString("line", lua.LNumber(where.CurrentLine))
 	}
 	L.Push(t)
 	return 1
+}
+
+// pcallHandler is the message handler of the scripts' pcall: it words runtime errors as Lua
+// 5.1 does while the failing frame is still on the stack.
+func pcallHandler(L *lua.LState) int {
+	v := L.Get(1)
+	if s, ok := v.(lua.LString); ok {
+		v = lua.LString(translateError(L, string(s), 1))
+	}
+	L.Push(v)
+	return 1
+}
+
+// positionedError is the error table errHandler would have made of text, with the position
+// taken from the text's "user_script:<line>: " prefix.
+func positionedError(L *lua.LState, text string) lua.LValue {
+	t := L.NewTable()
+	t.RawSetString("err", lua.LString("ERR "+text))
+	if m := rePositionLine.FindStringSubmatch(text); m != nil {
+		t.RawSetString("source", lua.LString("@"+m[1]))
+		t.RawSetString("line", lua.LString(m[2]))
+	}
+	return t
+}
+
+// sourceOf is the source name Redis shows for a chunk gopher-lua names id: the name the chunk
+// was loaded with ("@user_script", or loadstring's text).
+func (st *state) sourceOf(id string) string {
+	if src, ok := st.sources[id]; ok {
+		return src
+	}
+	return "@" + id
 }

@@ -202,7 +202,7 @@ func (st *state) setresp(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		raise(L, "redis.setresp() requires one argument.")
 	}
-	n := L.CheckInt(1)
+	n := int(toNumberOrZero(L.Get(1)))
 	if n != 2 && n != 3 {
 		raise(L, "RESP version must be 2 or 3.")
 	}
@@ -243,16 +243,4 @@ func (st *state) aclCheckCmd(L *lua.LState) int {
 // luaError does: the message carries no "user_script:1:" prefix, the handler adds the position.
 func raise(L *lua.LState, msg string) {
 	L.Error(errorTable(L, msg), 0)
-}
-
-// luaErrorFunc is Lua 5.1's error(): strings and numbers get the position of the level
-// (gopher-lua only does this for strings), any other value is raised as is (nil included).
-func luaErrorFunc(L *lua.LState) int {
-	v := L.Get(1)
-	level := L.OptInt(2, 1)
-	if s, ok := luaStringOf(v); ok && level > 0 {
-		L.Error(lua.LString(s), level)
-	}
-	L.Error(v, 0)
-	return 0
 }

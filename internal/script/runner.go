@@ -63,6 +63,11 @@ type Runner struct {
 	cancel context.CancelFunc
 }
 
+// maxCalls is gopher-lua's call stack size: Lua 5.1's LUAI_MAXCALLS, less the frames Redis
+// has below a script (checked against redis-server 7.0.15: a script function recursing 19998
+// deep returns, 19999 deep overflows).
+const maxCalls = 19999
+
 // maxPooled bounds the idle states kept. Scripts run under the engine lock, so one state is
 // normally enough; more appear only if scripts run from several goroutines.
 const maxPooled = 4
@@ -84,6 +89,9 @@ type state struct {
 	// proxied maps each read-only proxy to the table it shows.
 	proxied map[*lua.LTable]*lua.LTable
 	run     *run // the script being run, nil between runs
+	// sources maps the chunk names of loadstring's chunks, as gopher-lua prints them (Lua
+	// 5.1's chunk ids), to the names they were loaded with, which error positions show.
+	sources map[string]string
 }
 
 // run is what the redis.* functions need to know about the script being run.
@@ -95,14 +103,17 @@ type run struct {
 
 func (r *Runner) newState() *state {
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:    true,
-		CallStackSize:   lua.CallStackSize, // deep recursion is a "stack overflow" error
+		SkipOpenLibs: true,
+		// Lua 5.1 allows 20000 nested calls (LUAI_MAXCALLS) before "stack overflow". (A
+		// fixed stack, 1.6 MB: gopher-lua's growing one panics with another text when full.)
+		CallStackSize:   maxCalls,
 		RegistrySize:    1024 * 4,
-		RegistryMaxSize: 1024 * 1024,
+		RegistryMaxSize: 1024 * 1024 * 4,
 	})
-	st := &state{L: L, rand: &r.rand, logger: r.logger, proxied: map[*lua.LTable]*lua.LTable{}}
+	st := &state{L: L, rand: &r.rand, logger: r.logger, proxied: map[*lua.LTable]*lua.LTable{},
+		sources: map[string]string{}}
 	st.globals = st.sandbox()
-	st.handler = L.NewFunction(errHandler)
+	st.handler = L.NewFunction(st.errHandler)
 	return st
 }
 
@@ -281,6 +292,10 @@ func (r *Runner) execute(st *state, nargs int, name string, host Host, w *resp.W
 		}
 		if ctx.Err() != nil {
 			obj = killedError(L, obj)
+		} else if s, ok := obj.(lua.LString); ok {
+			// The message handler itself failed (a stack overflow leaves it no room to run):
+			// complete the error as it would have, from the position in the text.
+			obj = positionedError(L, string(s))
 		}
 		return runtimeError(obj, name)
 	}

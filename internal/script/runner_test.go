@@ -3,6 +3,7 @@ package script
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -180,4 +181,39 @@ func TestUnpackBounded(t *testing.T) {
 		{"return {unpack({1, 2, 3}, 2)}", "*2\r\n:2\r\n:3\r\n"},
 		{"return select('#', unpack({1, 2}, 3))", ":0\r\n"},
 	})
+}
+
+func TestErrorsCaptured(t *testing.T) { runLibCases(t, errorsCaptured) }
+
+// TestFrameFieldsReadable guards the reflection luaerrors.go reads gopher-lua's private call
+// frames with: an upgrade that renames the fields would silently lose the variable names.
+func TestFrameFieldsReadable(t *testing.T) {
+	r := New(nil)
+	h := &cannedHost{}
+	got := eval(t, r, h, 2, "local t = nil\nreturn t.x")
+	if !strings.Contains(got, "attempt to index local 't' (a nil value)") {
+		t.Fatalf("the failing instruction was not found (gopher-lua's callFrame changed?): %q", got)
+	}
+	got = eval(t, r, h, 2, "return math.max()")
+	if !strings.Contains(got, "got no value") {
+		t.Fatalf("the argument count was not found (gopher-lua's callFrame changed?): %q", got)
+	}
+}
+
+// TestStr2Number compares str2number with C's strtod-based luaO_str2d on the forms it accepts.
+func TestStr2Number(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"10", 10, true}, {" 10 ", 10, true}, {"0x10", 16, true}, {"0X1p4", 16, true}, {"1e2", 100, true},
+		{".5", 0.5, true}, {"5.", 5, true}, {"-inf", math.Inf(-1), true}, {"0x", 0, false}, {"1e", 0, false},
+		{"- 1", 0, false}, {"", 0, false}, {"1 2", 0, false}, {"1\x00junk", 1, true}, {"abc", 0, false},
+	} {
+		got, ok := str2number(c.in)
+		if ok != c.ok || ok && got != c.want {
+			t.Errorf("str2number(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
 }

@@ -51,14 +51,23 @@ func (st *state) sandbox() *lua.LTable {
 	}
 	real.RawSetString("tostring", L.NewFunction(luaToString))
 	real.RawSetString("error", L.NewFunction(luaErrorFunc))
-	real.RawSetString("pcall", L.NewFunction(luaPCall))
+	pcallHandler := L.NewFunction(pcallHandler)
+	real.RawSetString("pcall", L.NewFunction(func(L *lua.LState) int { return luaPCall(L, pcallHandler) }))
 	real.RawSetString("gcinfo", L.NewFunction(luaGCInfo))
 	real.RawSetString("unpack", L.NewFunction(luaUnpack))
+	real.RawSetString("tonumber", L.NewFunction(luaToNumber))
+	real.RawSetString("select", L.NewFunction(luaSelect))
+	real.RawSetString("xpcall", L.NewFunction(luaXPCall))
+	real.RawSetString("loadstring", L.NewFunction(st.loadstring))
 	mathLib := scratch.RawGetString("math").(*lua.LTable)
 	mathLib.RawSetString("random", L.NewFunction(st.rand.random))
 	mathLib.RawSetString("randomseed", L.NewFunction(st.rand.randomseed))
 	strLib := scratch.RawGetString("string").(*lua.LTable)
 	strLib.RawSetString("rep", L.NewFunction(strRep))
+	strLib.RawSetString("char", L.NewFunction(strChar))
+	strLib.RawSetString("format", L.NewFunction(strFormat))
+	mathLib.RawSetString("max", L.NewFunction(mathMinMax(true)))
+	mathLib.RawSetString("min", L.NewFunction(mathMinMax(false)))
 	for _, name := range allowedLibs {
 		real.RawSetString(name, st.readonly(scratch.RawGetString(name).(*lua.LTable)))
 	}
@@ -72,6 +81,9 @@ func (st *state) sandbox() *lua.LTable {
 	proxy := L.NewTable()
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() != 2 {
+			L.RaiseError("Wrong number of arguments to luaProtectedTableError")
+		}
 		v := real.RawGet(L.Get(2))
 		if v == lua.LNil {
 			L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.ToStringMeta(L.Get(2)).String())
@@ -84,6 +96,11 @@ func (st *state) sandbox() *lua.LTable {
 	L.SetMetatable(proxy, mt)
 	real.RawSetString("_G", proxy)
 	st.proxied[proxy] = real
+	// What getmetatable(_G) shows: Redis's _G has a metatable whose __index raises the
+	// nonexistent-global error; library tables have none.
+	gmeta := L.NewTable()
+	gmeta.RawSetString("__index", mt.RawGetString("__index"))
+	st.protectRaw(real, proxy, gmeta)
 	next := L.NewFunction(st.next)
 	real.RawSetString("next", next)
 	real.RawSetString("pairs", L.NewFunction(func(L *lua.LState) int {
@@ -109,6 +126,74 @@ func (st *state) readonly(t *lua.LTable) *lua.LTable {
 	mt.RawSetString("__metatable", lua.LFalse)
 	L.SetMetatable(proxy, mt)
 	return proxy
+}
+
+// protectRaw replaces rawset, rawget, setmetatable and getmetatable so that they act on the
+// read-only proxies as Redis's read-only tables behave: rawset and setmetatable fail ("Attempt
+// to modify a readonly table", without a position: it is raised inside a C function in Redis),
+// rawget reads the table behind the proxy, getmetatable shows gmeta for _G and nothing for the
+// libraries.
+func (st *state) protectRaw(real, globals, gmeta *lua.LTable) {
+	L := st.L
+	real.RawSetString("rawset", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		L.CheckAny(2)
+		L.CheckAny(3)
+		if _, ok := st.proxied[t]; ok {
+			L.Error(lua.LString(errReadonly), 0)
+		}
+		switch k := L.Get(2).(type) {
+		case *lua.LNilType:
+			L.Error(lua.LString("table index is nil"), 0)
+		case lua.LNumber:
+			if math.IsNaN(float64(k)) {
+				L.Error(lua.LString("table index is NaN"), 0)
+			}
+		}
+		L.RawSet(t, L.Get(2), L.Get(3))
+		L.SetTop(1)
+		return 1
+	}))
+	real.RawSetString("rawget", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		L.CheckAny(2)
+		if r, ok := st.proxied[t]; ok {
+			t = r
+		}
+		L.Push(L.RawGet(t, L.Get(2)))
+		return 1
+	}))
+	real.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		mt := L.Get(2)
+		if mt.Type() != lua.LTNil && mt.Type() != lua.LTTable {
+			L.ArgError(2, "nil or table expected")
+		}
+		if _, ok := st.proxied[t]; ok {
+			L.Error(lua.LString(errReadonly), 0)
+		}
+		if L.GetMetaField(t, "__metatable") != lua.LNil {
+			L.RaiseError("cannot change a protected metatable")
+		}
+		L.SetMetatable(t, mt)
+		L.SetTop(1)
+		return 1
+	}))
+	real.RawSetString("getmetatable", L.NewFunction(func(L *lua.LState) int {
+		v := L.CheckAny(1)
+		if t, ok := v.(*lua.LTable); ok {
+			if _, ok := st.proxied[t]; ok {
+				if t == globals {
+					L.Push(gmeta)
+				} else {
+					L.Push(lua.LNil)
+				}
+				return 1
+			}
+		}
+		L.Push(L.GetMetatable(v)) // the __metatable field if there is one
+		return 1
+	}))
 }
 
 func readonlyError(L *lua.LState) int {
@@ -145,7 +230,8 @@ func formatNumber(f float64) string {
 
 // luaPCall is pcall as Redis 7.0.15 patches it: when the error is a table with an err field
 // (what redis.call raises), pcall returns that field, so scripts see the error text.
-func luaPCall(L *lua.LState) int {
+// handler words the errors as Lua 5.1 (pcallHandler).
+func luaPCall(L *lua.LState, handler *lua.LFunction) int {
 	v := L.CheckAny(1)
 	if v.Type() != lua.LTFunction && L.GetMetaField(v, "__call").Type() != lua.LTFunction {
 		L.Push(lua.LFalse)
@@ -153,7 +239,7 @@ func luaPCall(L *lua.LState) int {
 		return 2
 	}
 	nargs := L.GetTop() - 1
-	if err := L.PCall(nargs, lua.MultRet, nil); err != nil {
+	if err := L.PCall(nargs, lua.MultRet, handler); err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
 			obj = ae.Object

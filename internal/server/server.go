@@ -255,14 +255,38 @@ func (s *Server) serveConn(conn net.Conn) {
 	cl.Kill = func() { conn.Close() }
 	// A parked client's goroutine sits in a read; a deadline in the past makes it return.
 	cl.Interrupt = func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) }
-	env.Engine.Lock()
-	err := env.Connect(cl)
-	env.Engine.Unlock()
-	if err != nil {
-		_, _ = io.WriteString(conn, "-"+err.Error()+"\r\n")
-		return
+	// Registering needs the engine lock, which a long script keeps: a client connecting then is
+	// served without being registered (its commands are answered BUSY, as Redis answers them)
+	// until a command of it needs the engine.
+	registered := false
+	register := func(locked bool) error {
+		if !locked {
+			env.Engine.Lock()
+		}
+		authed := cl.Authed // AUTH and HELLO are answered before registration while busy
+		err := env.Connect(cl)
+		cl.Authed = cl.Authed || authed
+		env.Engine.Unlock()
+		if err != nil {
+			_, _ = io.WriteString(conn, "-"+err.Error()+"\r\n")
+			return err
+		}
+		registered = true
+		return nil
+	}
+	if env.LockUnlessScriptBusy() {
+		if register(true) != nil {
+			return
+		}
+	} else {
+		// Until registered, the client's id and authentication are what Connect will give it.
+		cl.ID = env.NewClientID()
+		cl.Authed = env.Config.String("requirepass") == ""
 	}
 	defer func() {
+		if !registered {
+			return
+		}
 		cl.Out.StopPush()
 		env.Engine.Lock()
 		env.ForgetBlocked(cl)
@@ -289,7 +313,16 @@ func (s *Server) serveConn(conn net.Conn) {
 			deadline = false
 		}
 		args, err := r.ReadCommand()
-		if err == nil {
+		if err == nil && !registered {
+			locked := env.LockUnlessScriptBusy()
+			if locked || !env.AnswerIfScriptBusy(cl, args) {
+				// A command that needs the engine (not answered while busy) waits for it.
+				if register(locked) != nil {
+					return
+				}
+			}
+		}
+		if err == nil && registered {
 			err = env.ExecuteAll(cl, args, r.TryReadCommand)
 		}
 		if err != nil {
