@@ -12,6 +12,7 @@ import (
 
 // applyOp is the one place where an operation changes the store, for local and remote batches.
 func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
+	e.preserveOp(op) // copy-on-write for a background export (export.go)
 	if op.Kind == effect.Publish {
 		if e.OnPublish != nil {
 			return e.OnPublish([]byte(op.Key), op.Value)

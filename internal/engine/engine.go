@@ -38,6 +38,7 @@ type Engine struct {
 	deps clock.Vector // snapshot of vc shared by local batches; nil after a remote apply
 	gc   gcState      // tombstone and contest-record collection (state.go)
 	libs libRegistry  // function libraries (functions.go)
+	exp  exportState  // the background state export running (export.go)
 
 	batch *effect.Effect // the open local batch, nil when none
 	spare *effect.Effect // a committed batch kept for reuse (sinks never retain batches)

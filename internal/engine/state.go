@@ -103,11 +103,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func (e *Engine) ExportState() (vc clock.Vector, state []byte) {
 	e.Commit()
 	vc = e.vc.Clone()
-	out := append([]byte(stateMagic), stateVersion, 0, 0, 0, 0, 0, 0, 0, 0)
-	out = crdt.AppendUvarint(out, uint64(e.member))
-	out = crdt.AppendVector(out, vc)
-	out = crdt.AppendUvarint(out, uint64(e.clock.Last()))
-	out = crdt.AppendUvarint(out, uint64(e.store.Len()))
+	out := e.appendStateHead(nil, vc)
 	var dbs []int
 	var entries [][]*store.Entry
 	for i := range e.store.Len() {
@@ -119,27 +115,11 @@ func (e *Engine) ExportState() (vc clock.Vector, state []byte) {
 	var scratch []byte
 	for j, i := range dbs {
 		ents := entries[j]
-		slices.SortFunc(ents, func(a, b *store.Entry) int {
-			switch {
-			case a.Name < b.Name:
-				return -1
-			case a.Name > b.Name:
-				return 1
-			}
-			return 0
-		})
+		sortEntries(ents)
 		out = crdt.AppendUvarint(out, uint64(i))
 		out = crdt.AppendUvarint(out, uint64(len(ents)))
 		for _, ent := range ents {
-			out = crdt.AppendBytes(out, []byte(ent.Name))
-			out = appendValue(out, ent.Value, &scratch)
-			out = ent.Key.AppendState(out)
-			lost := slices.Clone(ent.Lost())
-			slices.SortFunc(lost, func(a, b crdt.Value) int { return int(a.Type()) - int(b.Type()) })
-			out = crdt.AppendUvarint(out, uint64(len(lost)))
-			for _, v := range lost {
-				out = appendValue(out, v, &scratch)
-			}
+			out = appendEntry(out, ent, &scratch)
 		}
 	}
 	out = e.libs.appendState(out)
@@ -321,6 +301,7 @@ func (e *Engine) MergeState(state []byte, theirs clock.Vector) (mergedKeys int, 
 	}
 	theirs = vc
 	e.Commit()
+	e.completeLocked() // every key may change: a background export takes them as they are first
 	mine := e.vc.Clone()
 	listed := make([]map[string]bool, e.store.Len())
 	for i := range keys {
@@ -651,7 +632,15 @@ func (e *Engine) CollectGarbage(ovcs []clock.Vector) (attempted, collected int) 
 		e.gc.tombs = append(e.gc.tombs, gcGeneration{id: id, d: e.vc.Clone()})
 	}
 	e.gc.tombs = e.collectable(e.gc.tombs, ovcs, func(g gcGeneration) {
-		a, c := e.store.Collect(g.id, keepTombstone)
+		a, c := e.store.Collect(g.id, func(ent *store.Entry) bool {
+			if keepTombstone(ent) {
+				return true
+			}
+			if e.exp.running != nil { // dropped: a background export takes it first
+				e.preserve(e.dbOf(ent), ent)
+			}
+			return false
+		})
 		attempted += a
 		collected += c
 	})
@@ -670,10 +659,12 @@ func (e *Engine) CollectGarbage(ovcs []clock.Vector) (attempted, collected int) 
 				switch {
 				case ent == nil:
 				case ent.StabilizeGen() == g.id:
+					e.preserve(r.db, ent) // a background export takes it as it is first
 					ent.Stabilize()
 				default:
 					// Changed since: noted in a later generation, but the deletions this
 					// generation covers are stable already.
+					e.preserve(r.db, ent)
 					ent.ForgetDeletions(g.d)
 				}
 			}

@@ -7,10 +7,15 @@
 //
 // All in the member's dir. The snapshot is dbfilename (default dump.rdb, but Concord's format,
 // not Redis's RDB). The append-only file is a series of generations appendfilename.N (N = 1, 2,
-// ...): BGREWRITEAOF writes a snapshot and starts generation N+1 under the same engine lock, so
+// ...): BGREWRITEAOF takes a snapshot and starts generation N+1 under the same engine lock, so
 // that N+1 holds exactly the batches after the snapshot; generations before N+1 are removed once
-// the snapshot is durable. On start the snapshot is loaded (engine.MergeState into the empty
-// engine: vector clock, own sequence number and HLC restored), then every generation is replayed
+// the snapshot is durable. BGSAVE and BGREWRITEAOF take the snapshot with engine.StartExport:
+// the state as of that instant (labelled with that instant's vector clock), encoded afterwards
+// by the background job, which holds the engine lock only for slices of about a millisecond
+// while writers encode a key the export has not reached yet before they change it
+// (copy-on-write per key, engine/export.go); clients are not stopped for the whole export. On start the snapshot is loaded (engine.LoadState into the empty
+// engine, which is what engine.MergeState would make of it: vector clock, own sequence number
+// and HLC restored), then every generation is replayed
 // oldest first through engine.Apply, which drops the batches the snapshot already covers; so a
 // crash between any two steps of a save or a rewrite loads to the same data. Generations are
 // loaded even when appendonly is no (they are the member's own history: skipping them would

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"runtime"
 
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
@@ -37,9 +38,16 @@ func load(e *engine.Engine, fsys FS, snapPath, dir, base string, gens []uint64, 
 		if err != nil {
 			return res, fmt.Errorf("snapshot %s: %w", snapPath, err)
 		}
-		// MergeState into the empty engine restores the vector clock, this member's sequence
+		// Loading into the empty engine is what MergeState would make of it (LoadState decodes
+		// straight into the keyspace): it restores the vector clock, this member's sequence
 		// number (its entry) and the HLC (the state's latest timestamp): nothing is reused.
-		n, err := e.MergeState(state, nil)
+		// The member serves nobody yet: the load may use every core, whatever io-threads
+		// says (LoadState decodes large databases in two halves at once).
+		if cpus := runtime.NumCPU(); cpus > runtime.GOMAXPROCS(0) {
+			prev := runtime.GOMAXPROCS(cpus)
+			defer runtime.GOMAXPROCS(prev)
+		}
+		n, err := e.LoadState(state)
 		if err != nil {
 			return res, fmt.Errorf("snapshot %s: %w", snapPath, err)
 		}

@@ -168,7 +168,7 @@ func Open(e *engine.Engine, cfg *config.Config, log *slog.Logger, opts Options) 
 func (p *Persister) setAppendOnly(v string) error {
 	on := v == "yes"
 	if cur := p.aof(); !on && cur != nil {
-		p.waitJob()
+		p.waitJobLocked()
 		err := cur.close()
 		p.aofp.Store(nil)
 		if err != nil {
@@ -178,7 +178,7 @@ func (p *Persister) setAppendOnly(v string) error {
 	} else if !on || cur != nil {
 		return nil
 	}
-	p.waitJob()
+	p.waitJobLocked()
 	dir, base := p.cfg.String("dir"), p.cfg.String("appendfilename")
 	names, err := p.fs.List(dir)
 	if err != nil {
@@ -235,7 +235,7 @@ func (p *Persister) sink(b *effect.Effect) {
 // written at once (and the append-only file restarted after it) before anything later is
 // appended.
 func (p *Persister) afterFullSync() {
-	p.waitJob()
+	p.waitJobLocked()
 	if p.aof() == nil && len(parseSavePoints(p.cfg.String("save"))) == 0 {
 		return
 	}
@@ -244,7 +244,15 @@ func (p *Persister) afterFullSync() {
 	}
 }
 
-// waitJob waits for the background job, if any, to finish (it never takes the engine lock).
+// waitJobLocked is waitJob for a caller holding the engine lock: the job's export, which takes
+// the lock in slices, is completed first (engine.CompleteExport), so that the job can finish.
+func (p *Persister) waitJobLocked() {
+	p.e.CompleteExport()
+	p.waitJob()
+}
+
+// waitJob waits for the background job, if any, to finish. Called without the engine lock
+// (holding it, use waitJobLocked).
 func (p *Persister) waitJob() {
 	p.mu.Lock()
 	done := p.jobDone
@@ -265,7 +273,7 @@ func (p *Persister) rewriteNow() error {
 		}
 		keepFrom = a.gen
 	}
-	err := writeSnapshot(p.fs, p.snapPath(), state, p.now().UnixMilli())
+	err := writeSnapshot(p.fs, p.snapPath(), [][]byte{state}, p.now().UnixMilli())
 	if err == nil && keepFrom > 0 {
 		err = p.removeGensBefore(a.dir, a.base, keepFrom)
 	}
@@ -317,7 +325,7 @@ func (p *Persister) Save() error {
 	}
 	_, state := p.e.ExportState()
 	dirty := p.dirty.Load()
-	if err := writeSnapshot(p.fs, p.snapPath(), state, p.now().UnixMilli()); err != nil {
+	if err := writeSnapshot(p.fs, p.snapPath(), [][]byte{state}, p.now().UnixMilli()); err != nil {
 		p.log.Error("snapshot failed", "err", err)
 		return ErrSaveFailed
 	}
@@ -377,15 +385,26 @@ func (p *Persister) startJob(kind int) bool {
 	if kind == jobSave {
 		p.lastBgTry = now
 	}
-	exportStart := time.Now()
-	_, state := p.e.ExportState()
-	// The export holds the engine lock (no fork here): worth knowing when it grows.
-	p.log.Info("state exported for a snapshot", "bytes", len(state), "ms", time.Since(exportStart).Milliseconds())
+	// The export is taken here, as of now, and encoded by the goroutine below, which holds the
+	// engine lock only in short slices while writers preserve the keys they change first
+	// (engine/export.go). ExportState, which holds the lock throughout, only when another
+	// export is running (a peer's full resync).
+	var state [][]byte
+	x := p.e.StartExport()
+	if x == nil {
+		exportStart := time.Now()
+		_, s := p.e.ExportState()
+		state = [][]byte{s}
+		p.log.Info("state exported for a snapshot under the lock", "bytes", len(s), "ms", time.Since(exportStart).Milliseconds())
+	}
 	var keepFrom uint64
 	var dir, base string
 	if a := p.aof(); kind == jobRewrite && a != nil {
 		dir, base = a.dir, a.base
 		if err := a.rotate(); err != nil {
+			if x != nil {
+				x.AbortLocked()
+			}
 			p.log.Error("cannot start an append-only file rewrite", "err", err)
 			p.rewriteFailed = true
 			p.rewriteFails++
@@ -399,6 +418,16 @@ func (p *Persister) startJob(kind int) bool {
 	p.job, p.jobStart, p.jobDone = kind, now, done
 	go func() {
 		defer close(done)
+		if x != nil {
+			start := time.Now()
+			_, state = x.FinishChunks()
+			n := 0
+			for _, c := range state {
+				n += len(c)
+			}
+			p.log.Info("state exported for a snapshot", "bytes", n, "ms", time.Since(start).Milliseconds(),
+				"lock_slices", x.Slices, "longest_lock_hold_ms", x.MaxHold.Milliseconds())
+		}
 		err := writeSnapshot(p.fs, path, state, now.UnixMilli())
 		if err == nil && keepFrom > 0 {
 			err = p.removeGensBefore(dir, base, keepFrom)
@@ -470,7 +499,7 @@ func (p *Persister) removeGensBefore(dir, base string, gen uint64) error {
 // fsynced. The error means the member must not stop.
 func (p *Persister) ShutdownSave(save, nosave bool) (err error) {
 	defer func() { p.shutdown.Store(err == nil) }()
-	p.waitJob()
+	p.waitJobLocked()
 	if !nosave && (save || len(parseSavePoints(p.cfg.String("save"))) > 0) {
 		if err := p.Save(); err != nil {
 			return err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"path/filepath"
+
+	"github.com/concord-db/concord/internal/engine"
 )
 
 // Snapshot format: see the package doc.
@@ -30,7 +32,7 @@ func encodeSnapshot(state []byte, createdMillis int64) []byte {
 }
 
 // DecodeSnapshot validates a snapshot file and returns the engine state it holds and when it
-// was taken (Unix ms). The state itself is validated again by engine.MergeState.
+// was taken (Unix ms). The state itself is validated again by engine.LoadState.
 func DecodeSnapshot(data []byte) (state []byte, createdMillis int64, err error) {
 	if len(data) < snapHeaderLen+4 {
 		return nil, 0, fmt.Errorf("%w: %d bytes, shorter than a header", ErrBadSnapshot, len(data))
@@ -55,21 +57,38 @@ func DecodeSnapshot(data []byte) (state []byte, createdMillis int64, err error) 
 
 // writeSnapshot writes a snapshot file the crash-safe way: a temporary file in the same
 // directory, fsynced, renamed over path, and the directory fsynced. A crash at any step leaves
-// either the old file or the new one at path, never a partial one.
-func writeSnapshot(fs FS, path string, state []byte, createdMillis int64) error {
+// either the old file or the new one at path, never a partial one. The state is given in
+// pieces (engine.Export.FinishChunks), written one after the other.
+func writeSnapshot(fs FS, path string, state [][]byte, createdMillis int64) error {
 	tmp := filepath.Join(filepath.Dir(path), "temp-"+filepath.Base(path))
 	f, err := fs.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	data := encodeSnapshot(state, createdMillis)
-	// Written in pieces so that a crash or a full disk can stop it half way, as in real life.
+	n := 0
+	for _, c := range state {
+		n += len(c)
+	}
+	head := make([]byte, 0, snapHeaderLen)
+	head = append(head, snapMagic...)
+	head = append(head, snapVersion, 0, 0, 0)
+	head = binary.LittleEndian.AppendUint64(head, uint64(createdMillis))
+	head = binary.LittleEndian.AppendUint64(head, uint64(n))
+	sum := engine.Checksum(0, head)
+	for _, c := range state {
+		sum = engine.Checksum(sum, c)
+	}
+	pieces := append(append([][]byte{head}, state...), binary.LittleEndian.AppendUint32(nil, sum))
+	// Written in pieces of at most a megabyte, so that a crash or a full disk can stop it half
+	// way, as in real life.
 	const chunk = 1 << 20
-	for off := 0; off < len(data); off += chunk {
-		if _, err := f.Write(data[off:min(off+chunk, len(data))]); err != nil {
-			f.Close()
-			_ = fs.Remove(tmp)
-			return fmt.Errorf("write %s: %w", tmp, err)
+	for _, p := range pieces {
+		for off := 0; off < len(p); off += chunk {
+			if _, err := f.Write(p[off:min(off+chunk, len(p))]); err != nil {
+				f.Close()
+				_ = fs.Remove(tmp)
+				return fmt.Errorf("write %s: %w", tmp, err)
+			}
 		}
 	}
 	if err := f.Sync(); err != nil {

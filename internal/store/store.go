@@ -27,6 +27,9 @@ type Entry struct {
 	liveIdx  int32  // index in DB.live, -1 when not live
 	expIdx   int32  // index in DB.expires, -1 when no TTL or not live
 	gen      uint32 // tombstone generation the entry last changed in while dead (see Collect)
+	// Born is the store's epoch when the entry was inserted (see NewEpoch); ExportGen is the
+	// engine's: the last background state export that encoded the entry (engine/export.go).
+	Born, ExportGen uint32
 }
 
 // DB is one numbered database.
@@ -34,6 +37,7 @@ type DB struct {
 	// last is the entry most recently looked up: a command looks its key up several times
 	// (argument, read, overwrite, apply), and only the first should pay for the hash lookup.
 	last       *Entry
+	store      *Store
 	keys       map[string]*Entry
 	live       []*Entry
 	expires    []*Entry
@@ -51,6 +55,9 @@ type Store struct {
 	// that nothing still in flight can refer to them and collects them.
 	gen  uint32
 	dead map[uint32][]deadRef
+	// epoch is stamped on every entry inserted (Entry.Born): an entry born before an epoch
+	// existed when that epoch began.
+	epoch uint32
 }
 
 // deadRef is an entry that was dead after a change made in some generation.
@@ -63,12 +70,18 @@ type deadRef struct {
 func New(n int) *Store {
 	s := &Store{dbs: make([]*DB, n), gen: 1}
 	for i := range s.dbs {
-		s.dbs[i] = newDB()
+		s.dbs[i] = &DB{store: s, keys: make(map[string]*Entry)}
 	}
 	return s
 }
 
-func newDB() *DB { return &DB{keys: make(map[string]*Entry)} }
+// NewEpoch starts a new epoch and returns it: the entries that exist now are those born before
+// it (Entry.Born), whatever is inserted later. (The engine's background export uses it to tell
+// the keys of the instant it started from the keys created since.)
+func (s *Store) NewEpoch() uint32 {
+	s.epoch++
+	return s.epoch
+}
 
 // DB returns database i (0 <= i < Len()).
 func (s *Store) DB(i int) *DB { return s.dbs[i] }
@@ -103,10 +116,61 @@ func (d *DB) GetOrCreate(key string) *Entry {
 // allocation (the engine allocates a string key's entry and value together). It returns e.
 func (d *DB) Insert(e *Entry) *Entry {
 	e.liveIdx, e.expIdx = -1, -1
+	e.Born = d.store.epoch
 	d.keys[e.Name] = e
 	d.last = e
 	return e
 }
+
+// Reserve makes room for n more entries (a snapshot being loaded knows how many keys it
+// holds): the map and the live index are sized once instead of growing step by step, which
+// at a million keys is a large part of the load.
+func (d *DB) Reserve(n int) {
+	if n <= 0 {
+		return
+	}
+	if len(d.keys) == 0 {
+		d.keys = make(map[string]*Entry, n)
+	}
+	if cap(d.live)-len(d.live) < n {
+		live := make([]*Entry, len(d.live), len(d.live)+n)
+		copy(live, d.live)
+		d.live = live
+	}
+}
+
+// Loader builds the key map of an empty database off to the side (a snapshot being loaded):
+// entries are added while the rest is still being decoded, and the database only changes when
+// Install hands it the map, once everything was found valid.
+type Loader struct {
+	d    *DB
+	keys map[string]*Entry
+}
+
+// NewLoader returns a loader for n entries of d, which must hold no entry when Install is
+// called.
+func (d *DB) NewLoader(n int) *Loader {
+	return &Loader{d: d, keys: make(map[string]*Entry, n)}
+}
+
+// Add adds a new entry, as Insert does (names are distinct).
+func (l *Loader) Add(e *Entry) {
+	e.liveIdx, e.expIdx = -1, -1
+	e.Born = l.d.store.epoch
+	l.keys[e.Name] = e
+}
+
+// Install makes the added entries the database's; they are in no index yet (Update each).
+func (l *Loader) Install() {
+	if len(l.d.keys) != 0 {
+		panic("store: Install into a database that holds entries")
+	}
+	l.d.keys, l.d.last = l.keys, nil
+	l.d.Reserve(len(l.keys))
+}
+
+// Entries is the number of entries, live or dead.
+func (d *DB) Entries() int { return len(d.keys) }
 
 // IsLive reports whether the entry is in the live index: the store's record of Live(), kept
 // up to date by Update, and cheaper to read than the value itself.

@@ -107,3 +107,39 @@ func TestExpiresIndexFollowsExpiry(t *testing.T) {
 		t.Fatalf("after persist: expires %d at %d", d.Expires(), e.ExpireAt)
 	}
 }
+
+// A loader's entries are the database's only once installed, and then index like inserted
+// ones; entries are stamped with the epoch they were born in.
+func TestLoaderAndEpochs(t *testing.T) {
+	s := New(2)
+	d := s.DB(1)
+	l := d.NewLoader(3)
+	var ents []*Entry
+	for i := range 3 {
+		e := &Entry{Name: fmt.Sprint("k", i)}
+		e.Value = register.New([]byte("v"), obs(uint64(i+1)), clock.HLC(i+1))
+		l.Add(e)
+		ents = append(ents, e)
+	}
+	if d.Entries() != 0 || d.Get("k0") != nil {
+		t.Fatal("loader entries visible before Install")
+	}
+	l.Install()
+	for _, e := range ents {
+		s.Update(d, e)
+	}
+	if d.Entries() != 3 || d.Size() != 3 || d.Get("k2") != ents[2] {
+		t.Fatalf("after Install: %d entries, %d live", d.Entries(), d.Size())
+	}
+	epoch := s.NewEpoch()
+	born := setKey(s, d, "later", 9)
+	if ents[0].Born >= epoch || born.Born != epoch {
+		t.Fatalf("born %d and %d around epoch %d", ents[0].Born, born.Born, epoch)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Install into a database with entries did not panic")
+		}
+	}()
+	d.NewLoader(1).Install()
+}
