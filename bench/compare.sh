@@ -10,7 +10,10 @@
 #   -r N          rounds (default 3; env BENCH_ROUNDS)
 #   -n N          requests per test at -P 1; pipelined runs use N*P/2 (default 100000; env BENCH_REQUESTS)
 #   -c N          parallel clients (default 50; env BENCH_CLIENTS)
-#   -t LIST       redis-benchmark tests (default set,get,incr,mset; env BENCH_TESTS)
+#   -t LIST       redis-benchmark tests (default set,get,incr,mset; env BENCH_TESTS); lpop and rpop
+#                 pop what lpush/rpush pushed earlier in the same run (redis-benchmark runs its tests
+#                 in a fixed order, pushes first), so lpush is added when neither push test is listed.
+#                 Issue 3's collection rows: -t sadd,hset,zadd,lpush,lpop,lrange_100
 #   -x LIST       extra tests appended to -t, e.g. sadd,hset,lpush,zadd (env BENCH_EXTRA_TESTS)
 #   -P LIST       pipeline depths, space or comma separated (default "1 16"; env BENCH_PIPELINES)
 #   -k N          keyspace size for -r of redis-benchmark (default 100000; env BENCH_KEYSPACE)
@@ -52,6 +55,12 @@ done
 PIPELINES=${PIPELINES//,/ }
 if [[ -n $EXTRA_TESTS ]]; then
 	TESTS="$TESTS,$EXTRA_TESTS"
+fi
+# Without a push test before them, LPOP and RPOP would time pops of an empty list (nil replies).
+tests_lc=",${TESTS,,},"
+if [[ $tests_lc =~ ,(lpop|rpop), && ! $tests_lc =~ ,(lpush|rpush), ]]; then
+	echo "compare.sh: adding lpush to the tests so that lpop/rpop pop what it pushed" >&2
+	TESTS="lpush,$TESTS"
 fi
 
 for tool in redis-server redis-benchmark redis-cli; do

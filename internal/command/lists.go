@@ -101,25 +101,36 @@ func pushOnto(c *Ctx, db int, key string, ent *store.Entry, created clock.Stamp,
 	if len(values) == 0 {
 		return
 	}
-	var end []byte // the key of the element at the end pushed onto
+	// The key of the element at the end pushed onto. It aliases the list's storage, which does
+	// not change before Emit below (Between copies what it keeps).
+	var end []byte
 	if ent != nil {
 		if l := listOf(ent); l.Len() > 0 {
 			if left {
-				end = bytes.Clone(l.KeyAt(0))
+				end = l.KeyAt(0)
 			} else {
-				end = bytes.Clone(l.KeyAt(l.Len() - 1))
+				end = l.KeyAt(l.Len() - 1)
 			}
 		}
 	}
 	stamp := c.E.Stamp()
-	paths := make([][]byte, len(values))
+	n := len(values)
+	var paths [][]byte
+	if free := values[n:cap(values)]; len(free) >= n {
+		paths = free[:n:n] // the room the caller left (pushCommand): one allocation fewer
+	} else {
+		paths = make([][]byte, n)
+	}
+	values = values[:n:n]
 	for i := range values {
 		if left {
 			paths[i] = list.Between(nil, end)
 		} else {
 			paths[i] = list.Between(end, nil)
 		}
-		end = list.Key(paths[i], stamp)
+		if i < len(values)-1 {
+			end = list.Key(paths[i], stamp)
+		}
 	}
 	c.E.Emit(effect.Op{Kind: effect.ListInsert, DB: db, Key: key, Created: created, Elems: paths, Values: values})
 }
@@ -134,15 +145,21 @@ func listPop(c *Ctx, db int, key string, left bool, count int64) [][]byte {
 	}
 	l := listOf(ent)
 	n := int(min(count, int64(l.Len())))
-	vals := make([][]byte, 0, n)
-	keys := make([][]byte, 0, n)
+	// One allocation for both slices, and one per element for its value and key: the key is
+	// carried by the operation, the value by the reply.
+	both := make([][]byte, 2*n)
+	vals, keys := both[:0:n], both[n:n]
 	it := l.Last()
 	if left {
 		it = l.First()
 	}
 	for range n {
-		vals = append(vals, bytes.Clone(it.Value()))
-		keys = append(keys, bytes.Clone(it.Key()))
+		v, k := it.Value(), it.Key()
+		buf := make([]byte, len(v)+len(k))
+		copy(buf, v)
+		copy(buf[len(v):], k)
+		vals = append(vals, buf[:len(v):len(v)])
+		keys = append(keys, buf[len(v):])
 		if left {
 			it.Next()
 		} else {
@@ -209,7 +226,8 @@ func pushCommand(c *Ctx, left, onlyExisting bool) error {
 		c.W.Int(0)
 		return nil
 	}
-	values := make([][]byte, 0, len(c.Args)-2)
+	// Twice the room: pushOnto keeps the positions of the values in the second half.
+	values := make([][]byte, 0, 2*(len(c.Args)-2))
 	for i := 2; i < len(c.Args); i++ {
 		values = append(values, c.Value(i))
 	}

@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"slices"
 
 	"github.com/concord-db/concord/internal/crdt"
 	"github.com/concord-db/concord/internal/crdt/register"
@@ -148,6 +149,12 @@ func zsetName(z *zset.ZSet, arg []byte) []byte {
 // holds a sorted set or nothing (WRONGTYPE) and applied its own conditions (NX, XX, ...).
 // GEOADD uses it.
 func zsetWrite(c *Ctx, db int, key string, members [][]byte, scores []float64) int {
+	return zsetWriteOwned(c, db, key, slices.Clone(members), slices.Clone(scores))
+}
+
+// zsetWriteOwned is zsetWrite for slices that the operation may keep: members' elements are
+// replaced by the names the operation carries.
+func zsetWriteOwned(c *Ctx, db int, key string, members [][]byte, scores []float64) int {
 	if len(members) == 0 {
 		return 0
 	}
@@ -160,7 +167,7 @@ func zsetWrite(c *Ctx, db int, key string, members [][]byte, scores []float64) i
 	created := c.setCreation(db, key, ent)
 	state := c.zsetState(db, key)
 	op := effect.Op{Kind: effect.ZsetSet, DB: db, Key: key, Created: created,
-		Elems: make([][]byte, len(members)), Scores: append([]float64(nil), scores...)}
+		Elems: members, Scores: scores}
 	for i, m := range members {
 		op.Elems[i] = zsetName(z, m)
 		if t := state.Totals(m); t != nil {
@@ -285,7 +292,13 @@ parsed:
 	if incr && elements > 1 {
 		return errZaddIncrPair
 	}
-	scores := make([]float64, elements)
+	// Small fixed buffers keep the usual one-pair ZADD's scratch space off the heap.
+	var scoresBuf [4]float64
+	scores := scoresBuf[:0]
+	if elements > len(scoresBuf) {
+		scores = make([]float64, 0, elements)
+	}
+	scores = scores[:elements]
 	for j := range scores {
 		f, ok := redisnum.ParseFloat(c.Args[scoreIdx+2*j])
 		if !ok {
@@ -336,12 +349,36 @@ parsed:
 	// member some pair added or updated (a re-add with the same score is still a fresh add for
 	// conflict purposes: principle 5).
 	type pending struct {
+		member  []byte
 		score   float64
 		exists  bool // a member now (before the command, or added by an earlier pair)
 		touched bool
 	}
-	view := make(map[string]*pending, elements)
-	var order [][]byte
+	// The distinct members in order of first appearance; a map finds them only when there are
+	// many (ZADD usually has one pair).
+	var viewBuf [4]pending
+	view := viewBuf[:0]
+	if elements > len(viewBuf) {
+		view = make([]pending, 0, elements)
+	}
+	var byName map[string]int
+	if elements > 16 {
+		byName = make(map[string]int, elements)
+	}
+	find := func(member []byte) int {
+		if byName != nil {
+			if i, ok := byName[string(member)]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range view {
+			if string(view[i].member) == string(member) {
+				return i
+			}
+		}
+		return -1
+	}
 	added, updated := 0, 0
 	// Whether Redis holds the set as a listpack as each pair is applied (a listpack stores -0
 	// as 0, and a later conversion keeps that 0).
@@ -352,13 +389,16 @@ parsed:
 	for j := range elements {
 		member := c.Args[scoreIdx+1+2*j]
 		score := scores[j]
-		p := view[string(member)]
-		if p == nil {
+		k := find(member)
+		if k < 0 {
 			cur, exists := z.ScoreBytes(member)
-			p = &pending{score: zsetVisible(c, z, cur), exists: exists}
-			view[string(member)] = p
-			order = append(order, member)
+			k = len(view)
+			view = append(view, pending{member: member, score: zsetVisible(c, z, cur), exists: exists})
+			if byName != nil {
+				byName[string(member)] = k
+			}
 		}
+		p := &view[k]
 		if p.exists {
 			if nx || (lt && score >= p.score) || (gt && score <= p.score) {
 				continue
@@ -380,16 +420,16 @@ parsed:
 		added++
 		p.score, p.exists, p.touched = zsetStored(score, lp), true, true
 	}
-	var members [][]byte
-	var out []float64
-	for _, m := range order {
-		if p := view[string(m)]; p.touched {
-			members = append(members, m)
+	members := make([][]byte, 0, len(view))
+	out := make([]float64, 0, len(view))
+	for _, p := range view {
+		if p.touched {
+			members = append(members, p.member)
 			out = append(out, p.score)
 		}
 	}
 	if len(members) > 0 {
-		zsetWrite(c, db, key, members, out)
+		zsetWriteOwned(c, db, key, members, out)
 	}
 	if ch {
 		c.W.Int(int64(added + updated))

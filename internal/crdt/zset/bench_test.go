@@ -1,6 +1,7 @@
 package zset
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"testing"
@@ -121,5 +122,29 @@ func BenchmarkMemory1M(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "bytes/member")
 		runtime.KeepAlive(z)
+	}
+}
+
+// BenchmarkZAddRandom is redis-benchmark's ZADD load: ZADD myzset <rand> element:<rand>, both
+// below 100,000, on a set already holding about 63,000 members (100,000 random adds): mostly
+// score updates that move a member, some fresh adds.
+func BenchmarkZAddRandom(b *testing.B) {
+	const keyspace = 100_000
+	r := rand.New(rand.NewPCG(1, 2))
+	names := benchNames(keyspace)
+	z := New()
+	seq := uint64(0)
+	add := func() {
+		seq++
+		obs := crdt.Observed{Self: clock.Dot{Member: 1, Seq: seq}, Deps: clock.Vector{0, seq - 1}}
+		z.Set(names[r.IntN(keyspace)], float64(r.IntN(keyspace)), obs, clock.HLC(seq), nil)
+	}
+	for range keyspace {
+		add()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		add()
 	}
 }

@@ -9,9 +9,18 @@ const (
 	// A node has level k+1 with probability 1/4 of having level k, as in Redis.
 )
 
+// zlevel is one level of a node: the next node at that level, the number of level-0 steps to
+// it, and a copy of its score, so that the walk compares against the next node without loading
+// it (a cache miss per level in a big set) unless it steps onto it or the scores tie.
 type zlevel struct {
 	forward *node
+	score   float64 // forward's score (meaningless when forward is nil)
 	span    int
+}
+
+// before reports whether the node lv leads to (not nil) orders before (s, name).
+func (lv *zlevel) before(s float64, name string) bool {
+	return lv.score < s || (lv.score == s && lv.forward.name < name)
 }
 
 type skiplist struct {
@@ -41,6 +50,52 @@ func (l *skiplist) randomLevel() int {
 	return lvl
 }
 
+// Nodes with their levels in one allocation (newNode), for the levels almost every node has
+// (level 5 and above: 1 in 256).
+type (
+	node1 struct {
+		n  node
+		lv [1]zlevel
+	}
+	node2 struct {
+		n  node
+		lv [2]zlevel
+	}
+	node3 struct {
+		n  node
+		lv [3]zlevel
+	}
+	node4 struct {
+		n  node
+		lv [4]zlevel
+	}
+)
+
+// newNode returns a zero node holding a random number of levels (len(level)), allocated with
+// them when there are at most 4, so that insert keeps them.
+func (l *skiplist) newNode() *node {
+	switch lvl := l.randomLevel(); lvl {
+	case 1:
+		x := new(node1)
+		x.n.level = x.lv[:]
+		return &x.n
+	case 2:
+		x := new(node2)
+		x.n.level = x.lv[:]
+		return &x.n
+	case 3:
+		x := new(node3)
+		x.n.level = x.lv[:]
+		return &x.n
+	case 4:
+		x := new(node4)
+		x.n.level = x.lv[:]
+		return &x.n
+	default:
+		return &node{level: make([]zlevel, lvl)}
+	}
+}
+
 // less orders (score, name) as Redis's skip list does (scores as doubles, then memcmp).
 func less(s1 float64, n1 string, s2 float64, n2 string) bool {
 	return s1 < s2 || (s1 == s2 && n1 < n2)
@@ -57,18 +112,23 @@ func (l *skiplist) insert(n *node) {
 		} else {
 			rank[i] = rank[i+1]
 		}
-		for f := x.level[i].forward; f != nil && less(f.score, f.name, n.score, n.name); f = x.level[i].forward {
-			rank[i] += x.level[i].span
-			x = f
+		for lv := &x.level[i]; lv.forward != nil && lv.before(n.score, n.name); lv = &x.level[i] {
+			rank[i] += lv.span
+			x = lv.forward
 		}
 		update[i] = x
 	}
 	lvl := len(n.level)
-	if lvl == 0 {
+	switch {
+	case lvl > 0:
+		clear(n.level)
+	case cap(n.level) > 0: // a node linked again keeps the levels it was made with
+		n.level = n.level[:cap(n.level)]
+		clear(n.level)
+		lvl = len(n.level)
+	default:
 		lvl = l.randomLevel()
 		n.level = make([]zlevel, lvl)
-	} else {
-		clear(n.level)
 	}
 	if lvl > l.level {
 		for i := l.level; i < lvl; i++ {
@@ -79,10 +139,9 @@ func (l *skiplist) insert(n *node) {
 		l.level = lvl
 	}
 	for i := range lvl {
-		n.level[i].forward = update[i].level[i].forward
-		update[i].level[i].forward = n
-		n.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = (rank[0] - rank[i]) + 1
+		u := &update[i].level[i]
+		n.level[i] = zlevel{forward: u.forward, score: u.score, span: u.span - (rank[0] - rank[i])}
+		*u = zlevel{forward: n, score: n.score, span: (rank[0] - rank[i]) + 1}
 	}
 	for i := lvl; i < l.level; i++ {
 		update[i].level[i].span++
@@ -103,17 +162,12 @@ func (l *skiplist) insert(n *node) {
 // remove unlinks n (which is in the list).
 func (l *skiplist) remove(n *node) {
 	var update [maxLevel]*node
-	x := l.header
-	for i := l.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && less(f.score, f.name, n.score, n.name); f = x.level[i].forward {
-			x = f
-		}
-		update[i] = x
-	}
+	l.predecessors(n, &update)
 	for i := 0; i < l.level; i++ {
 		if update[i].level[i].forward == n {
 			update[i].level[i].span += n.level[i].span - 1
 			update[i].level[i].forward = n.level[i].forward
+			update[i].level[i].score = n.level[i].score
 		} else {
 			update[i].level[i].span--
 		}
@@ -130,11 +184,37 @@ func (l *skiplist) remove(n *node) {
 	n.backward = nil
 }
 
+// predecessors sets update[i], for every level i of the list, to the last node before n at
+// level i (the header when none).
+func (l *skiplist) predecessors(n *node, update *[maxLevel]*node) {
+	x := l.header
+	for i := l.level - 1; i >= 0; i-- {
+		for lv := &x.level[i]; lv.forward != nil && lv.before(n.score, n.name); lv = &x.level[i] {
+			x = lv.forward
+		}
+		update[i] = x
+	}
+}
+
 // updateScore moves n to score s (zslUpdateScore): in place when the order does not change.
 func (l *skiplist) updateScore(n *node, s float64) {
 	if (n.backward == nil || n.backward.score < s || (n.backward.score == s && n.backward.name < n.name)) &&
-		(n.level[0].forward == nil || s < n.level[0].forward.score ||
-			(s == n.level[0].forward.score && n.name < n.level[0].forward.name)) {
+		(n.level[0].forward == nil || s < n.level[0].score ||
+			(s == n.level[0].score && n.name < n.level[0].forward.name)) {
+		// The nodes linking to n keep a copy of its score.
+		if len(n.level) == 1 {
+			if n.backward != nil {
+				n.backward.level[0].score = s
+			} else {
+				l.header.level[0].score = s
+			}
+		} else {
+			var update [maxLevel]*node
+			l.predecessors(n, &update)
+			for i := range n.level {
+				update[i].level[i].score = s
+			}
+		}
 		n.score = s
 		return
 	}

@@ -54,7 +54,7 @@ func (z *ZSet) rebuild(ms []memberState) {
 	*z = *New()
 	for _, m := range ms {
 		e := m.e
-		n := &node{name: m.name, ext: &e}
+		n := z.fresh(m.name, &e)
 		z.refresh(n, false)
 	}
 	if z.n > 0 {

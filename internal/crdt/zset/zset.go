@@ -109,16 +109,21 @@ type extra struct {
 }
 
 // node is one member: its skip-list links, its resolved score and its conflict-free state.
+// A node made by skiplist.newNode has its levels right after it in the same allocation, so
+// that a hop touches one object, as a Redis zskiplistNode with its flexible level array does;
+// a walk reads the level slice and the level (which holds the next node's score), so the slice
+// header comes last, next to the levels.
 type node struct {
-	name     string
 	score    float64 // the resolved score
+	name     string
 	backward *node
-	level    []zlevel
-	slot     int32 // dense slot while live
+	ext      *extra
 	// Inline state (ext == nil): one candidate with this dot (packed) and HLC, scoring score.
-	dot uint64
-	hlc clock.HLC
-	ext *extra
+	dot  uint64
+	hlc  clock.HLC
+	slot int32 // dense slot while live
+	// Last, so that it shares a cache line with the levels that follow it (see newNode).
+	level []zlevel
 }
 
 // ZSet is a sorted set's conflict-free state. Use New. The read methods accept a nil *ZSet,
@@ -566,6 +571,15 @@ func (z *ZSet) refresh(n *node, wasLive bool) {
 	}
 }
 
+// fresh returns an unlinked node for member name with state e, holding levels in its own
+// allocation for when it is linked (see skiplist.newNode).
+func (z *ZSet) fresh(name string, e *extra) *node {
+	n := z.list.newNode()
+	n.level = n.level[:0]
+	n.name, n.ext = name, e
+	return n
+}
+
 // bury keeps a node that is not live aside if it holds offsets.
 func (z *ZSet) bury(n *node) {
 	if len(n.ext.offsets) == 0 {
@@ -575,7 +589,10 @@ func (z *ZSet) bury(n *node) {
 	if z.dead == nil {
 		z.dead = make(map[string]*node)
 	}
-	n.level = nil
+	// Keep the level array (it may share the node's allocation) but drop its stale links, which
+	// would keep unlinked nodes reachable.
+	clear(n.level[:cap(n.level)])
+	n.level = n.level[:0]
 	z.dead[n.name] = n
 }
 
@@ -587,11 +604,12 @@ func (z *ZSet) Set(name []byte, score float64, obs crdt.Observed, hlc clock.HLC,
 	n, live := z.lookup(name)
 	if n == nil {
 		if p, ok := pack(obs.Self); ok && len(offsets) == 0 {
-			n = &node{name: str(name), score: score, dot: p, hlc: hlc}
+			n = z.list.newNode()
+			n.name, n.score, n.dot, n.hlc = str(name), score, p, hlc
 			z.link(n)
 			return true, crdt.Resolution{}, 0
 		}
-		n = &node{name: str(name), ext: &extra{}}
+		n = z.fresh(str(name), &extra{})
 	}
 	if n.ext == nil && len(offsets) == 0 && obs.Covers(unpack(n.dot)) {
 		if p, ok := pack(obs.Self); ok { // the common case: an overwrite of what was seen
@@ -640,7 +658,7 @@ func cmpDot(a, b clock.Dot) int {
 func (z *ZSet) Contribute(name []byte, m clock.MemberID, seq uint64, total float64) {
 	n, live := z.lookup(name)
 	if n == nil {
-		n = &node{name: str(name), ext: &extra{}}
+		n = z.fresh(str(name), &extra{})
 	}
 	e := n.full()
 	e.counters = mergeCounters(e.counters, []Counter{{Member: m, Seq: seq, Total: total}})
