@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"unsafe"
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/crdt"
@@ -208,15 +209,25 @@ func appendTotals(dst []byte, ts []register.Total) []byte {
 
 // Decode reads one batch from the whole of data. Byte slices in the result are copies.
 func Decode(data []byte) (*Effect, error) {
+	b := &Effect{}
+	if err := DecodeInto(b, data); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// DecodeInto reads one batch from the whole of data into b, reusing the storage of b's
+// operation list and dependency vector (a receiver decodes thousands of batches a second into
+// the same few structs). Everything b held before is overwritten; the byte slices and strings
+// of the operations are new copies, never shared with an earlier content of b or with data,
+// since appliers keep them. On error b's content is unspecified.
+func DecodeInto(b *Effect, data []byte) error {
 	d := decoder{buf: data}
-	b := d.batch()
+	d.batch(b)
 	if d.err == nil && len(d.buf) != 0 {
 		d.fail("%d bytes after the batch", len(d.buf))
 	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return b, nil
+	return d.err
 }
 
 type decoder struct {
@@ -257,6 +268,25 @@ func (d *decoder) length(what string) int {
 	return int(n)
 }
 
+// byteLen is length for the length of the byte string what (without building the text of an
+// error that almost never happens: decoding is on every replicated batch's path).
+func (d *decoder) byteLen(what string) int {
+	if d.err != nil {
+		return 0
+	}
+	n, k := binary.Uvarint(d.buf)
+	switch {
+	case k <= 0:
+		d.fail("bad %s length", what)
+		return 0
+	case n > uint64(len(d.buf)-k):
+		d.fail("%s length %d beyond the %d bytes left", what, n, len(d.buf)-k)
+		return 0
+	}
+	d.buf = d.buf[k:]
+	return int(n)
+}
+
 // count reads an element count; every element takes at least one byte, so it cannot exceed
 // what is left either (this bounds allocations by the input's size).
 func (d *decoder) count(limit int, what string) int {
@@ -276,8 +306,19 @@ func (d *decoder) varint(what string) int64 {
 	return v
 }
 
+// raw reads a byte string without copying it (nil on error).
+func (d *decoder) raw(what string) []byte {
+	n := d.byteLen(what)
+	if d.err != nil {
+		return nil
+	}
+	out := d.buf[:n:n]
+	d.buf = d.buf[n:]
+	return out
+}
+
 func (d *decoder) bytes(what string) []byte {
-	n := d.length(what + " length")
+	n := d.byteLen(what)
 	if d.err != nil {
 		return nil
 	}
@@ -334,46 +375,66 @@ func (d *decoder) member(what string) clock.MemberID {
 	return clock.MemberID(m)
 }
 
-func (d *decoder) batch() *Effect {
+// maxKeptOps is the capacity of an operation list DecodeInto keeps reusing: a huge batch's
+// list is not held on to.
+const maxKeptOps = 64
+
+func (d *decoder) batch(b *Effect) {
+	clear(b.Ops) // drop references to the previous content's values
+	ops := b.Ops[:0]
+	if cap(ops) > maxKeptOps {
+		ops = nil
+	}
+	*b = Effect{Deps: b.Deps[:0]}
 	if len(d.buf) == 0 {
 		d.fail("empty")
-		return nil
+		return
 	}
 	if v := d.buf[0]; v != Version {
 		d.fail("unknown version %d", v)
-		return nil
+		return
 	}
 	d.buf = d.buf[1:]
-	b := &Effect{}
 	b.Origin = d.member("origin")
 	b.Seq = d.uvarint(1<<63, "seq")
 	b.HLC = clock.HLC(d.uvarint(1<<64-1, "hlc"))
-	for n := d.uvarint(maxDeps, "deps count"); n > 0 && d.err == nil; n-- {
+	n := d.uvarint(maxDeps, "deps count")
+	if n > 0 && b.Deps == nil {
+		// Members are usually listed in increasing order: the last one (the vector's length)
+		// is not known yet, so room for the usual small ids is made at once.
+		b.Deps = make(clock.Vector, 0, 8)
+	}
+	for ; n > 0 && d.err == nil; n-- {
 		m := d.member("dep member")
 		b.Deps = b.Deps.Set(m, d.uvarint(1<<63, "dep seq"))
 	}
-	n := d.uvarint(MaxOps, "op count")
+	if len(b.Deps) == 0 {
+		b.Deps = nil // as the encoder saw it: no dependencies
+	}
+	n = d.uvarint(MaxOps, "op count")
 	for ; n > 0 && d.err == nil; n-- {
 		l := d.length("op length")
 		if d.err != nil {
 			break
 		}
 		od := decoder{buf: d.buf[:l]}
-		b.Ops = append(b.Ops, od.op())
+		ops = append(ops, od.op())
 		d.buf = d.buf[l:]
 		if od.err != nil {
 			d.err = od.err
 		}
 	}
+	b.Ops = ops
 	if d.err == nil && b.Seq == 0 {
 		d.fail("seq 0")
 	}
-	return b
 }
 
 func (d *decoder) op() Op {
 	var op Op
 	var seen uint32
+	// The key and the value are copied out together at the end, into one allocation.
+	var key, val []byte
 	for len(d.buf) > 0 && d.err == nil {
 		tag := d.uvarint(tagIDs, "field tag")
 		if d.err != nil {
@@ -394,14 +455,17 @@ func (d *decoder) op() Op {
 		case tagDB:
 			op.DB = int(d.uvarint(1<<31, "db")) - 1
 		case tagKey:
-			op.Key = string(d.bytes("key"))
+			key = d.raw("key")
 		case tagType:
 			op.Type = crdt.Type(d.uvarint(255, "type"))
 		case tagCreated:
 			op.Created.HLC = clock.HLC(d.uvarint(1<<64-1, "created hlc"))
 			op.Created.Member = d.member("created member")
 		case tagValue:
-			op.Value = d.bytes("value")
+			val = d.raw("value")
+			if val == nil {
+				val = []byte{} // present but empty: not nil
+			}
 		case tagInt:
 			op.Int = d.varint("int")
 		case tagFloat:
@@ -455,7 +519,27 @@ func (d *decoder) op() Op {
 	if d.err == nil && op.Kind == 0 {
 		d.fail("operation without a kind")
 	}
+	if d.err == nil && (key != nil || val != nil) {
+		op.Key, op.Value = keyAndValue(key, val)
+	}
 	return op
+}
+
+// keyAndValue copies an operation's key and value (nil: absent) into one allocation. The key's
+// bytes are never written (the value's capacity ends where it does, before nothing else), so
+// the key can be a string over them.
+func keyAndValue(key, val []byte) (string, []byte) {
+	buf := make([]byte, len(key)+len(val))
+	copy(buf, key)
+	copy(buf[len(key):], val)
+	var k string
+	if len(key) > 0 {
+		k = unsafe.String(&buf[0], len(key))
+	}
+	if val == nil {
+		return k, nil
+	}
+	return k, buf[len(key):len(buf):len(buf)]
 }
 
 func (d *decoder) list(what string) [][]byte {

@@ -132,7 +132,61 @@ func FuzzDecode(f *testing.F) {
 		if err != nil || !equalEffects(b, again) {
 			t.Fatalf("re-decoding: %v\n%+v\n%+v", err, b, again)
 		}
+		// Decoding into a struct that held another batch reuses its storage and must give
+		// the same batch, without touching what the earlier content handed out.
+		reused := reusedBatch()
+		keep := reused.Ops[0].Value
+		if err := DecodeInto(reused, data); err != nil || !equalEffects(b, reused) {
+			t.Fatalf("decoding into a reused batch: %v\n%+v\n%+v", err, b, reused)
+		}
+		if string(keep) != "earlier" {
+			t.Fatalf("the earlier content's value changed to %q", keep)
+		}
 	})
+}
+
+// reusedBatch is a batch with dependencies and operations, as DecodeInto finds the structs a
+// receiver reuses.
+func reusedBatch() *Effect {
+	return &Effect{Origin: 9, Seq: 7, HLC: 5, Deps: clock.Vector{0, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+		Ops: []Op{{Kind: StringSet, Key: "earlier", Value: []byte("earlier"), Elems: [][]byte{[]byte("e")}, At: 3},
+			{Kind: Delete, Key: "x", Type: 1}}}
+}
+
+// DecodeInto must give what Decode gives whatever the struct held, and a value's capacity
+// must end with it (appending to a value applied from a peer must never write over the key
+// sharing its allocation).
+func TestDecodeIntoReuses(t *testing.T) {
+	for _, want := range sampleBatches() {
+		enc := Encode(nil, want)
+		fresh, err := Decode(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := reusedBatch()
+		if err := DecodeInto(b, enc); err != nil || !equalEffects(fresh, b) {
+			t.Fatalf("DecodeInto: %v\n%+v\n%+v", err, fresh, b)
+		}
+		for _, op := range b.Ops {
+			if cap(op.Value) != len(op.Value) {
+				t.Fatalf("value %q has capacity %d", op.Value, cap(op.Value))
+			}
+			if op.Value != nil {
+				key := op.Key
+				_ = append(op.Value, "overwrite?"...)
+				if key != op.Key {
+					t.Fatal("appending to the value changed the key")
+				}
+			}
+		}
+	}
+	var b Effect
+	if err := DecodeInto(&b, Encode(nil, &Effect{Origin: 1, Seq: 1, Ops: []Op{{Kind: StringSet, Key: "k", Value: []byte{}}}})); err != nil {
+		t.Fatal(err)
+	}
+	if b.Ops[0].Value == nil || len(b.Ops[0].Value) != 0 || b.Ops[0].Key != "k" {
+		t.Fatalf("an empty value decoded as %#v, key %q", b.Ops[0].Value, b.Ops[0].Key)
+	}
 }
 
 // A NaN score would break a sorted set's order; no command makes one, so a batch carrying one

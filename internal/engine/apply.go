@@ -10,6 +10,17 @@ import (
 	"github.com/concord-db/concord/internal/store"
 )
 
+// ApplyEncoded is Apply for a batch received encoded: enc is exactly b's encoding
+// (effect.Encode's format, as effect.Decode read b from it), which the sinks may take from
+// Encoded instead of encoding b again (the backlog stores the received bytes). enc is only read
+// during the call; nil makes it Apply.
+func (e *Engine) ApplyEncoded(b *effect.Effect, enc []byte) error { return e.applyRemote(b, enc) }
+
+// Encoded returns, to a sink, the encoding of the batch it is being handed when that batch is
+// a remote one applied with its encoding (ApplyEncoded), and nil otherwise (a local batch, or
+// a remote one applied without it). The bytes are only valid during the sink's call.
+func (e *Engine) Encoded() []byte { return e.encoded }
+
 // applyOp is the one place where an operation changes the store, for local and remote batches.
 func (e *Engine) applyOp(b *effect.Effect, op *effect.Op) int {
 	e.preserveOp(op) // copy-on-write for a background export (export.go)

@@ -42,7 +42,10 @@ type Engine struct {
 
 	batch *effect.Effect // the open local batch, nil when none
 	spare *effect.Effect // a committed batch kept for reuse (sinks never retain batches)
-	now   int64          // physical time read when the lock was taken (ms)
+	// encoded is the encoding of the remote batch being handed to the sinks, when its applier
+	// had it (ApplyEncoded); nil otherwise.
+	encoded []byte
+	now     int64 // physical time read when the lock was taken (ms)
 
 	sinks []Sink
 	// Hooks set by the layer above (command): keys changed (WATCH), databases flushed, pub/sub
@@ -223,7 +226,10 @@ func (e *Engine) Ready(b *effect.Effect) bool {
 // Apply applies a batch made by another member (or replayed from a file). A batch already
 // applied is dropped and counted; one that arrives before its dependencies is refused with
 // ErrNotReady. The caller holds the lock.
-func (e *Engine) Apply(b *effect.Effect) error {
+func (e *Engine) Apply(b *effect.Effect) error { return e.ApplyEncoded(b, nil) }
+
+// applyRemote is Apply; enc, when not nil, is b's encoding, which sinks get from Encoded.
+func (e *Engine) applyRemote(b *effect.Effect, enc []byte) error {
 	if b.Origin == 0 || int(b.Origin) > clock.MaxMembers {
 		return fmt.Errorf("engine: effect from invalid member %d", b.Origin)
 	}
@@ -245,8 +251,10 @@ func (e *Engine) Apply(b *effect.Effect) error {
 	}
 	e.deps = nil
 	e.Stats.RemoteEffects++
+	e.encoded = enc
 	for _, s := range e.sinks {
 		s(b)
 	}
+	e.encoded = nil
 	return nil
 }

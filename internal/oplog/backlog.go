@@ -70,6 +70,14 @@ func (b *Backlog) Append(e *effect.Effect) {
 	}
 }
 
+// AppendEncoded adds a committed batch given as its encoding (effect.Encode), as received from
+// a peer: the record is the same bytes whoever holds it, so a relaying member stores what it
+// received instead of encoding the decoded batch again. The encoding must be a whole, valid
+// batch (one that effect.Decode accepted); AppendEncoded does not keep enc.
+func (b *Backlog) AppendEncoded(enc []byte) {
+	b.add(dotOf(enc), enc)
+}
+
 func (b *Backlog) add(d clock.Dot, data []byte) {
 	n := len(data)
 	need := uvarintLen(uint64(n)) + n

@@ -170,3 +170,37 @@ func BenchmarkReadRecords(b *testing.B) {
 		}
 	}
 }
+
+// A backlog fed encodings (AppendEncoded, the path of batches received from peers) must hold
+// exactly what one fed the batches (Append) holds, eviction included.
+func TestAppendEncodedMatchesAppend(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	byBatch, byEncoding := New(segmentBytes), New(segmentBytes)
+	seqs := map[clock.MemberID]uint64{}
+	for range 20000 {
+		m := clock.MemberID(1 + rng.IntN(3))
+		seqs[m]++
+		e := batch(m, seqs[m], strings.Repeat("v", rng.IntN(100)))
+		byBatch.Append(e)
+		byEncoding.AppendEncoded(effect.Encode(nil, e))
+	}
+	if byBatch.Size() != byEncoding.Size() || byBatch.Len() != byEncoding.Len() || byBatch.Start() != byEncoding.Start() || byBatch.End() != byEncoding.End() {
+		t.Fatalf("size %d/%d len %d/%d start %d/%d end %d/%d", byBatch.Size(), byEncoding.Size(),
+			byBatch.Len(), byEncoding.Len(), byBatch.Start(), byEncoding.Start(), byBatch.End(), byEncoding.End())
+	}
+	ids := []clock.MemberID{1, 2, 3}
+	if !byBatch.First(ids).Equal(byEncoding.First(ids)) {
+		t.Fatalf("first %v, want %v", byEncoding.First(ids), byBatch.First(ids))
+	}
+	peer := clock.Vector(nil).Set(1, seqs[1]-50).Set(2, seqs[2]-50).Set(3, seqs[3]-50)
+	want, ok1 := byBatch.Since(peer)
+	got, ok2 := byEncoding.Since(peer)
+	if !ok1 || !ok2 || len(want) != 150 || len(got) != len(want) {
+		t.Fatalf("since: %d batches (%v), want %d (%v)", len(got), ok2, len(want), ok1)
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("batch %d differs", i)
+		}
+	}
+}

@@ -12,12 +12,17 @@ import (
 // would select exactly the same records writes that frame as it is. Links that read at the
 // same wake-up stay in step (the second one finds the frame of the first, and continues where
 // it ends), so a member's own batches are compressed once, whatever the number of peers.
+//
+// A Sender (sender.go) finds and publishes frames through a FrameShare: the Replicator's ring
+// in production (replShares), a FrameCache in the simulator, which does the same bookkeeping
+// with uncompressed frames.
 
 // sharedFrames is how many recently published frames are kept (guarded by the engine lock).
 const sharedFrames = 16
 
-// sharedFrame is one Data frame over the backlog positions [start, end).
-type sharedFrame struct {
+// SharedFrame is one Data frame over the backlog positions [start, end), built by one link
+// (a StepBuild step) and possibly sent by others (StepShared).
+type SharedFrame struct {
 	start, end uint64
 	// What the link that built it read: skip was its skip set, info what its read saw
 	// (origins passed, lowest sequence number sent per origin).
@@ -28,6 +33,23 @@ type sharedFrame struct {
 	// ready is closed once wire is set (by the link that built it, outside the engine lock).
 	ready chan struct{}
 }
+
+// sharedFrame is SharedFrame under its name inside the package.
+type sharedFrame = SharedFrame
+
+// Finish sets the encoded frame (nil when encoding failed) and releases the links waiting
+// for it. The link that built the frame calls it once, without the engine lock.
+func (f *SharedFrame) Finish(wire []byte) {
+	f.wire = wire
+	close(f.ready)
+}
+
+// Ready is closed once Finish was called.
+func (f *SharedFrame) Ready() <-chan struct{} { return f.ready }
+
+// Wire is the encoded frame (once Ready) and the length of its payload before compression;
+// nil when the builder could not encode it.
+func (f *SharedFrame) Wire() ([]byte, int) { return f.wire, f.raw }
 
 // fits reports whether a link with skip set skip and peer clock vc reading from f.start would
 // have read exactly f's records.
@@ -43,10 +65,10 @@ func (f *sharedFrame) fits(skip oplog.Origins, vc clock.Vector) bool {
 	return true
 }
 
-// sharedAt returns a published frame starting at pos that a link with these filters can
-// send, or nil. The caller holds the engine lock.
-func (r *Replicator) sharedAt(pos uint64, skip oplog.Origins, vc clock.Vector) *sharedFrame {
-	for _, f := range r.shared {
+// sharedIn returns a frame of frames starting at pos that a link with these filters can
+// send, or nil.
+func sharedIn(frames []*SharedFrame, pos uint64, skip oplog.Origins, vc clock.Vector) *SharedFrame {
+	for _, f := range frames {
 		if f != nil && f.start == pos && f.fits(skip, vc) {
 			return f
 		}
@@ -54,8 +76,40 @@ func (r *Replicator) sharedAt(pos uint64, skip oplog.Origins, vc clock.Vector) *
 	return nil
 }
 
+// sharedAt returns a published frame starting at pos that a link with these filters can
+// send, or nil. The caller holds the engine lock.
+func (r *Replicator) sharedAt(pos uint64, skip oplog.Origins, vc clock.Vector) *sharedFrame {
+	return sharedIn(r.shared[:], pos, skip, vc)
+}
+
 // publish keeps f for the other links. The caller holds the engine lock.
 func (r *Replicator) publish(f *sharedFrame) {
 	r.shared[r.sharedNext] = f
 	r.sharedNext = (r.sharedNext + 1) % sharedFrames
+}
+
+// replShares is a Replicator's ring of published frames as a Sender's FrameShare.
+type replShares struct{ r *Replicator }
+
+func (s replShares) SharedAt(pos uint64, skip oplog.Origins, vc clock.Vector) *SharedFrame {
+	return s.r.sharedAt(pos, skip, vc)
+}
+func (s replShares) Publish(f *SharedFrame) { s.r.publish(f) }
+
+// FrameCache is a ring of recently published frames, as a FrameShare for a driver other than
+// Replicator (the simulator: one per member, guarded by its engine lock).
+type FrameCache struct {
+	frames [sharedFrames]*SharedFrame
+	next   int
+}
+
+// SharedAt returns a published frame starting at pos that a link with these filters can send.
+func (c *FrameCache) SharedAt(pos uint64, skip oplog.Origins, vc clock.Vector) *SharedFrame {
+	return sharedIn(c.frames[:], pos, skip, vc)
+}
+
+// Publish keeps f for the other links.
+func (c *FrameCache) Publish(f *SharedFrame) {
+	c.frames[c.next] = f
+	c.next = (c.next + 1) % sharedFrames
 }

@@ -262,7 +262,7 @@ func (r *Replicator) receiver() *Receiver {
 // replHost is the Receiver's view of a Replicator's engine and backlog.
 type replHost struct{ r *Replicator }
 
-func (h replHost) Apply(b *effect.Effect) error { return h.r.e.Apply(b) }
+func (h replHost) Apply(b *effect.Effect, enc []byte) error { return h.r.e.ApplyEncoded(b, enc) }
 
 // MergeState merges a full state; counted with the merge (INFO never sees one without the
 // other), and the merge restores own batches the sender had (startup.go).

@@ -21,9 +21,11 @@ import (
 // Host is what a Receiver acts on: the member's engine and backlog. Every method is called with
 // the engine lock held.
 type Host interface {
-	// Apply applies a remote batch (engine.Apply): nil when applied or already applied,
-	// engine.ErrNotReady when a dependency is missing.
-	Apply(b *effect.Effect) error
+	// Apply applies a remote batch (engine.ApplyEncoded): nil when applied or already
+	// applied, engine.ErrNotReady when a dependency is missing. enc is b's encoding as
+	// received (nil when not known), valid only during the call: the backlog stores it as is
+	// instead of encoding b again.
+	Apply(b *effect.Effect, enc []byte) error
 	// MergeState merges a peer's full state (engine.MergeState) and does the member's own
 	// bookkeeping of a merge; it returns the keys merged.
 	MergeState(state []byte, theirs clock.Vector) (int, error)
@@ -56,10 +58,10 @@ type Receiver struct {
 	Stats        ReceiverStats
 }
 
-// pendingBatch is a buffered batch and its encoded size (what the bound counts).
+// pendingBatch is a buffered batch and its encoding (whose size the bound counts).
 type pendingBatch struct {
-	b    *effect.Effect
-	size int
+	b   *effect.Effect
+	enc []byte
 }
 
 // NewReceiver returns the receive side of a member acting on host, with a causal buffer of at
@@ -80,29 +82,41 @@ func (rc *Receiver) Reset() {
 // Batch applies b, or buffers it until its dependencies are applied; a batch already applied
 // or already buffered is dropped (links resend after a resync, and a batch may come from
 // several members). Past the buffer's bound the buffer is dropped and ErrOverflow returned.
-func (rc *Receiver) Batch(b *effect.Effect) error {
-	err := rc.host.Apply(b)
+// enc is b's encoding as received (nil: not known), only read during the call.
+func (rc *Receiver) Batch(b *effect.Effect, enc []byte) error {
+	_, err := rc.batch(b, enc)
+	return err
+}
+
+// batch is Batch, also reporting whether b was kept in the buffer (the caller must then not
+// reuse it).
+func (rc *Receiver) batch(b *effect.Effect, enc []byte) (kept bool, err error) {
+	err = rc.host.Apply(b, enc)
 	switch {
 	case errors.Is(err, engine.ErrNotReady):
 		if slices.ContainsFunc(rc.pending, func(pb pendingBatch) bool { return pb.b.Dot() == b.Dot() }) {
 			rc.Stats.Duplicates++
-			return nil
+			return false, nil
 		}
 		rc.Stats.Buffered++
-		size := len(effect.Encode(nil, b))
-		rc.pending = append(rc.pending, pendingBatch{b, size})
-		rc.pendingBytes += int64(size)
+		if enc == nil {
+			enc = effect.Encode(nil, b)
+		} else {
+			enc = slices.Clone(enc) // the caller's bytes are only valid during the call
+		}
+		rc.pending = append(rc.pending, pendingBatch{b, enc})
+		rc.pendingBytes += int64(len(enc))
 		if rc.pendingBytes > rc.limit {
 			rc.Reset()
 			rc.Stats.Overflows++
-			return ErrOverflow
+			return false, ErrOverflow
 		}
-		return nil
+		return true, nil
 	case err != nil:
-		return err
+		return false, err
 	}
 	rc.Stats.Applied++
-	return rc.Drain()
+	return false, rc.Drain()
 }
 
 // Drain applies the buffered batches that became ready, until none does; those applied
@@ -117,12 +131,12 @@ func (rc *Receiver) Drain() error {
 				kept = append(kept, pb)
 				continue
 			}
-			err := rc.host.Apply(pb.b)
+			err := rc.host.Apply(pb.b, pb.enc)
 			if errors.Is(err, engine.ErrNotReady) {
 				kept = append(kept, pb)
 				continue
 			}
-			rc.pendingBytes -= int64(pb.size)
+			rc.pendingBytes -= int64(len(pb.enc))
 			if err != nil {
 				failed = err
 				continue
@@ -178,7 +192,13 @@ type Link struct {
 	rc      *Receiver
 	lock    sync.Locker
 	records peerwire.Records
-	batch   []*effect.Effect
+	// The records of the Data frame being handled: decoded into batch (structs reused from
+	// frame to frame, except those the causal buffer keeps), their bytes copied back to back
+	// into encs (a record completed from an earlier frame's bytes lives in the Records'
+	// buffer only during Feed) and delimited by ends.
+	batch []*effect.Effect
+	encs  []byte
+	ends  []int
 
 	inState  bool
 	stateVC  clock.Vector
@@ -198,19 +218,28 @@ func (l *Link) Handle(f peerwire.Frame) (Event, error) {
 		if l.inState {
 			return Event{}, fmt.Errorf("%w: data inside a state transfer", peerwire.ErrFrame)
 		}
-		l.batch = l.batch[:0]
+		n := 0
+		l.encs, l.ends = l.encs[:0], l.ends[:0]
 		err := l.records.Feed(f.Payload, func(rec []byte) error {
-			b, err := effect.Decode(rec)
-			if err != nil {
+			if n == len(l.batch) {
+				l.batch = append(l.batch, &effect.Effect{})
+			}
+			if err := effect.DecodeInto(l.batch[n], rec); err != nil {
 				return err
 			}
-			l.batch = append(l.batch, b)
+			n++
+			l.encs = append(l.encs, rec...)
+			l.ends = append(l.ends, len(l.encs))
 			return nil
 		})
 		if err != nil {
 			return Event{}, err
 		}
-		return Event{}, l.apply(l.batch)
+		err = l.apply(n)
+		if cap(l.encs) > maxKeptRecords {
+			l.encs = nil // a huge frame's worth: not held on to
+		}
+		return Event{}, err
 	case peerwire.Ping:
 		if len(f.Payload) == 0 {
 			return Event{}, nil // keepalive
@@ -259,17 +288,28 @@ func (l *Link) Handle(f peerwire.Frame) (Event, error) {
 	return Event{}, fmt.Errorf("%w: unexpected %s frame", peerwire.ErrFrame, f.Type)
 }
 
-// apply applies decoded batches under one acquisition of the engine lock.
-func (l *Link) apply(batches []*effect.Effect) error {
-	if len(batches) == 0 {
+// maxKeptRecords bounds the record buffer a Link keeps between frames (a frame of the usual
+// size fits).
+const maxKeptRecords = 256 << 10
+
+// apply applies the first n decoded batches under one acquisition of the engine lock. A batch
+// the causal buffer keeps is replaced by a new struct for the next frames.
+func (l *Link) apply(n int) error {
+	if n == 0 {
 		return nil
 	}
 	l.lock.Lock()
 	defer l.lock.Unlock()
-	for _, b := range batches {
-		if err := l.rc.Batch(b); err != nil {
+	start := 0
+	for i, b := range l.batch[:n] {
+		kept, err := l.rc.batch(b, l.encs[start:l.ends[i]])
+		if kept {
+			l.batch[i] = &effect.Effect{}
+		}
+		if err != nil {
 			return err
 		}
+		start = l.ends[i]
 	}
 	return nil
 }

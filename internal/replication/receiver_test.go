@@ -19,7 +19,7 @@ type engineHost struct {
 	gaps []clock.Vector
 }
 
-func (h *engineHost) Apply(b *effect.Effect) error { return h.e.Apply(b) }
+func (h *engineHost) Apply(b *effect.Effect, enc []byte) error { return h.e.ApplyEncoded(b, enc) }
 func (h *engineHost) MergeState(state []byte, theirs clock.Vector) (int, error) {
 	return h.e.MergeState(state, theirs)
 }
@@ -48,14 +48,14 @@ func TestReceiverCausalOrderAndDuplicates(t *testing.T) {
 	h.e.Lock()
 	defer h.e.Unlock()
 	for _, b := range []*effect.Effect{b22, b21, b22} { // before their dependency, 2:2 twice
-		if err := rc.Batch(b); err != nil {
+		if err := rc.Batch(b, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n, _ := rc.Pending(); n != 2 || rc.Stats.Buffered != 2 || rc.Stats.Duplicates != 1 {
 		t.Fatalf("pending %d, stats %+v: want 2 buffered and the resent 2:2 dropped", n, rc.Stats)
 	}
-	if err := rc.Batch(b31); err != nil {
+	if err := rc.Batch(b31, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, size := rc.Pending(); n != 0 || size != 0 {
@@ -65,7 +65,7 @@ func TestReceiverCausalOrderAndDuplicates(t *testing.T) {
 		t.Fatalf("vector %v, stats %+v", v, rc.Stats)
 	}
 	// A batch received again after it was applied is dropped by the engine.
-	if err := rc.Batch(b21); err != nil || h.e.Stats.FilteredEffects != 1 {
+	if err := rc.Batch(b21, nil); err != nil || h.e.Stats.FilteredEffects != 1 {
 		t.Fatalf("err %v, filtered %d", err, h.e.Stats.FilteredEffects)
 	}
 }
@@ -78,7 +78,7 @@ func TestReceiverOverflowDropsTheBuffer(t *testing.T) {
 	defer h.e.Unlock()
 	var err error
 	for i := uint64(1); i <= 10 && err == nil; i++ {
-		err = rc.Batch(decoded(t, batchOf(2, i, dep.Clone().Set(2, i-1), "k", "0123456789012345678901234567890")))
+		err = rc.Batch(decoded(t, batchOf(2, i, dep.Clone().Set(2, i-1), "k", "0123456789012345678901234567890")), nil)
 	}
 	if !errors.Is(err, ErrOverflow) || rc.Stats.Overflows != 1 {
 		t.Fatalf("err %v, stats %+v", err, rc.Stats)
@@ -103,7 +103,7 @@ func TestReceiverMergeDrainsAndRecordsTheGap(t *testing.T) {
 	rc := NewReceiver(h, 1<<20)
 	h.e.Lock()
 	defer h.e.Unlock()
-	if err := rc.Batch(decoded(t, batchOf(2, 1, clock.Vector(nil).Set(3, 1), "b", "2"))); err != nil {
+	if err := rc.Batch(decoded(t, batchOf(2, 1, clock.Vector(nil).Set(3, 1), "b", "2")), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rc.MergeState(state, svc); err != nil {

@@ -270,7 +270,11 @@ func (r *Replicator) Close() {
 // sink receives every batch applied here, local or remote, under the engine lock: it goes
 // into the backlog (so it is relayed) and wakes the streaming links.
 func (r *Replicator) sink(b *effect.Effect) {
-	r.backlog.Append(b)
+	if enc := r.e.Encoded(); enc != nil {
+		r.backlog.AppendEncoded(enc) // a peer's batch: store the bytes received
+	} else {
+		r.backlog.Append(b)
+	}
 	if b.Origin == r.cfg.Member {
 		r.lag.record(b.Seq, r.e.Now()) // the time read when the lock was taken: no clock read here
 		r.noteOwn(b.Seq)

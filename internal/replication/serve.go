@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/concord-db/concord/internal/clock"
-	"github.com/concord-db/concord/internal/oplog"
 	"github.com/concord-db/concord/internal/peerwire"
 )
 
@@ -31,21 +30,21 @@ const (
 	idleTimeout = 10 * time.Second
 )
 
-// session is one inbound link: this member streams to peer.
+// session is one inbound link: this member streams to peer. The decisions of what to send
+// are its Sender's (sender.go); the session is the socket driver: it waits for wake-ups,
+// writes frames and reads acks.
 type session struct {
-	r      *Replicator
-	p      *peer
-	conn   net.Conn
-	done   chan struct{}
-	once   sync.Once
-	peerVC atomic.Pointer[clock.Vector] // what the peer has acknowledged
-	// direct is the set of members the peer pulls from directly (oplog.Origins bits), from its
-	// acks: their batches reach it without this member relaying them. When a member leaves the
-	// set, rewind asks the writer to send what the peer lacks of it from the backlog, and kick
-	// wakes the writer.
-	direct atomic.Uint64
-	rewind atomic.Bool
-	kick   chan struct{}
+	r    *Replicator
+	p    *peer
+	conn net.Conn
+	done chan struct{}
+	once sync.Once
+	snd  *Sender
+	// direct is the Sender's direct set (the members the peer pulls from directly, from its
+	// acks), as tests watch it.
+	direct *atomic.Uint64
+	// kick wakes the writer when an ack asks for a rewind.
+	kick chan struct{}
 	// wake is signalled by the sink when a batch this link sends is appended while it waits
 	// (waiting, guarded by the engine lock, says it is among Replicator.waiters).
 	wake    chan struct{}
@@ -137,7 +136,8 @@ func (r *Replicator) ServeConn(conn net.Conn) {
 		return
 	}
 	s := &session{r: r, p: p, conn: conn, done: make(chan struct{}), kick: make(chan struct{}, 1),
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), snd: NewSender(r.cfg.Member, p.id, r.backlog)}
+	s.direct = &s.snd.direct
 	r.serving[p.id] = s
 	p.name = hello.Name
 	r.mu.Unlock()
@@ -170,7 +170,6 @@ func (r *Replicator) ServeConn(conn net.Conn) {
 		return
 	}
 	conn.SetDeadline(time.Time{})
-	s.setPeerVC(vc)
 	r.setOVC(p.id, vc)
 	go s.readAcks(rd)
 	if err := s.stream(wr, vc); err != nil && !s.closed() {
@@ -187,14 +186,8 @@ func (s *session) closed() bool {
 	}
 }
 
-func (s *session) setPeerVC(vc clock.Vector) { s.peerVC.Store(&vc) }
-
-func (s *session) getPeerVC() clock.Vector {
-	if p := s.peerVC.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
+// getPeerVC is what the peer has acknowledged (nil before its Sync).
+func (s *session) getPeerVC() clock.Vector { return s.snd.PeerVC() }
 
 // readAcks reads what the receiver sends after Sync: its vector clock (Ack) every OVC
 // interval. Anything else closes the link.
@@ -219,10 +212,9 @@ func (s *session) readAcks(rd *peerwire.Reader) {
 			s.r.log.Warn("peer link sent a bad ack", "member", s.p.id, "err", err)
 			return
 		}
-		s.setPeerVC(vc)
+		kick := s.snd.Ack(vc, direct)
 		s.r.setOVC(s.p.id, vc)
-		if old := s.direct.Swap(direct); old&^direct != 0 {
-			s.rewind.Store(true)
+		if kick {
 			select {
 			case s.kick <- struct{}{}:
 			default:
@@ -231,76 +223,60 @@ func (s *session) readAcks(rd *peerwire.Reader) {
 	}
 }
 
-// stream resyncs the peer from vc (its vector clock) and then sends every new batch.
+// stream resyncs the peer from vc (its vector clock) and then sends every new batch, as its
+// Sender decides.
 func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 	r := s.r
-	// Decide between partial and full resync atomically with choosing where streaming starts.
 	r.e.Lock()
-	held, ok := r.backlog.Since(vc)
-	cursor := r.backlog.End()
-	syncVC := r.e.Vector() // the sync point (startup.go): what the peer has after this resync
-	var stateVC clock.Vector
-	var state []byte
-	if ok {
+	var export func() (clock.Vector, []byte)
+	if r.se != nil {
+		export = r.se.ExportState
+	}
+	rs, err := s.snd.Handshake(vc, r.e.Vector(), export)
+	if rs.Partial {
 		r.partialOK.Add(1)
 	} else {
 		r.partialErr.Add(1)
-		if r.se != nil {
-			stateVC, state = r.se.ExportState()
+		if err == nil {
 			r.syncFull.Add(1)
 		}
 	}
 	r.e.Unlock()
-	if !ok && r.se == nil {
+	if err != nil {
 		_ = wr.Write(peerwire.Error, []byte("full resync needed but not supported by this member"))
 		_ = wr.Flush()
-		return errors.New("full resync needed but the engine cannot export its state")
+		return err
 	}
 	// One line when a resync starts and one when it is sent, with its size and duration.
 	started := time.Now()
-	if ok {
-		r.log.Info("peer partial resync started", "member", s.p.id, "batches", len(held))
-		if err := wr.Write(peerwire.Mode, []byte{peerwire.ModePartial}); err != nil {
-			return err
-		}
-		var ch chunker
-		for _, rec := range held {
-			if err := ch.add(wr, rec); err != nil {
-				return err
-			}
-		}
-		if err := ch.flush(wr); err != nil {
-			return err
-		}
+	if rs.Partial {
+		r.log.Info("peer partial resync started", "member", s.p.id, "batches", len(rs.Held))
 	} else {
-		r.log.Info("peer full resync started", "member", s.p.id, "state_bytes", len(state))
-		if err := sendState(wr, stateVC, state); err != nil {
+		r.log.Info("peer full resync started", "member", s.p.id, "state_bytes", len(rs.State))
+	}
+	for f := range rs.Frames(chunkSize, peerwire.MaxFrame/2) {
+		if err := wr.Write(f.Type, f.Payload); err != nil {
 			return err
 		}
-	}
-	// The sync point tells a restarting peer how far its own batches go here (startup.go).
-	if err := wr.Write(peerwire.Ping, peerwire.AppendVector(nil, syncVC)); err != nil {
-		return err
 	}
 	if err := wr.Flush(); err != nil {
 		return err
 	}
-	if ok {
-		r.log.Info("peer partial resync finished", "member", s.p.id, "batches", len(held),
+	if rs.Partial {
+		r.log.Info("peer partial resync finished", "member", s.p.id, "batches", len(rs.Held),
 			"duration_ms", time.Since(started).Milliseconds())
 	} else {
-		r.log.Info("peer full resync finished", "member", s.p.id, "state_bytes", len(state),
+		r.log.Info("peer full resync finished", "member", s.p.id, "state_bytes", len(rs.State),
 			"duration_ms", time.Since(started).Milliseconds())
 	}
+	rs = Resync{}
 
-	// Each read takes whole records from the cursor on, up to a frame's size, as the backlog
+	// Each step takes whole records from the cursor on, up to a frame's size, as the backlog
 	// holds them (already encoded), and becomes one Data frame (frames end at record
 	// boundaries but for a record larger than a frame or a rewind, so a receiver seldom
 	// reassembles a record across frames). The frame is published for the other links
 	// (fanout.go), or taken from them. Frames are flushed when the link has caught up, or
 	// every flush interval while more keeps coming.
-	var out []byte
-	var info oplog.ReadInfo
 	lastFlush := time.Now()
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
@@ -308,91 +284,57 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 		opts := r.link.Load()
 		wr.SetCompression(opts.level())
 		size := opts.batchMax()
-		// Batches of members the peer pulls from directly are not relayed (their origin
-		// sends them), nor are the peer's own; this member's own batches always go.
-		skip := oplog.Origins(s.direct.Load()).With(s.p.id)
-		skip &^= oplog.Origins(0).With(r.cfg.Member)
-		vc := s.getPeerVC()
-		var f *sharedFrame
-		build := false
-		out = out[:0]
 		r.e.Lock()
-		okRead := true
-		if s.rewind.Swap(false) {
-			// A member left the peer's direct set: what the peer lacks of it may have been
-			// skipped. Send, in backlog order, everything it lacks but what it still gets.
-			var recs [][]byte
-			recs, okRead = r.backlog.Rewind(vc, skip)
-			cursor = r.backlog.End()
-			for _, rec := range recs {
-				out = peerwire.AppendRecord(out, rec)
-			}
-		} else if f = r.sharedAt(cursor, skip, vc); f != nil {
-			cursor = f.end
-		} else {
-			start := cursor
-			out, cursor, okRead = r.backlog.ReadRecords(cursor, skip, vc, size, out, &info)
-			if okRead && len(out) > 0 && len(out) <= size {
-				f = &sharedFrame{start: start, end: cursor, skip: skip, info: info, raw: len(out),
-					ready: make(chan struct{})}
-				info = oplog.ReadInfo{} // f keeps its Min
-				build = true
-				if !f.info.Covered {
-					r.publish(f)
-				}
-			}
-		}
-		caughtUp := cursor == r.backlog.End()
-		if okRead && caughtUp {
-			r.wait(s, skip)
+		st := s.snd.Next(size, replShares{r})
+		if st.Kind != StepBehind && st.CaughtUp {
+			r.wait(s, st.Skip)
 		}
 		r.e.Unlock()
-		if !okRead {
-			// The peer fell further behind than the backlog holds: closing makes it reconnect
-			// and resync (partially if its acknowledged clock allows, else by state).
+		switch st.Kind {
+		case StepBehind:
 			return errors.New("peer fell behind the backlog; resyncing")
-		}
-		switch {
-		case build:
+		case StepBuild:
 			r.framesBuilt.Add(1)
-			var err error
-			f.wire, err = wr.Encode(make([]byte, 0, len(out)/2+64), peerwire.Data, out)
-			close(f.ready)
+			wire, err := wr.Encode(make([]byte, 0, len(st.Records)/2+64), peerwire.Data, st.Records)
+			if err != nil {
+				wire = nil
+			}
+			st.Frame.Finish(wire)
 			if err != nil {
 				return err
 			}
-			if err := wr.WriteEncoded(f.wire, f.raw); err != nil {
+			if err := wr.WriteEncoded(wire, len(st.Records)); err != nil {
 				return err
 			}
-		case f != nil:
+		case StepShared:
 			r.framesShared.Add(1)
 			select {
-			case <-f.ready:
+			case <-st.Frame.Ready():
 			case <-s.done:
 				return nil
 			}
-			if f.wire == nil {
+			wire, raw := st.Frame.Wire()
+			if wire == nil {
 				return errors.New("a shared frame could not be encoded")
 			}
-			if err := wr.WriteEncoded(f.wire, f.raw); err != nil {
+			if err := wr.WriteEncoded(wire, raw); err != nil {
 				return err
 			}
-		default: // a rewind, or a lone record larger than a frame
-			if err := writeRecords(wr, out, size); err != nil {
-				return err
+		case StepRecords:
+			for p := range RecordFrames(st.Records, size) {
+				if err := wr.Write(peerwire.Data, p); err != nil {
+					return err
+				}
 			}
 		}
-		if cap(out) > 4*size {
-			out = nil // a rewind or a huge record: do not keep its buffer
-		}
-		if !caughtUp && time.Since(lastFlush) < opts.flushEvery() {
+		if !st.CaughtUp && time.Since(lastFlush) < opts.flushEvery() {
 			continue // more is waiting: send it a frame at a time, flushing now and then
 		}
 		if err := wr.Flush(); err != nil {
 			return err
 		}
 		lastFlush = time.Now()
-		if !caughtUp {
+		if !st.CaughtUp {
 			continue
 		}
 		select {
@@ -409,70 +351,6 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			}
 		}
 	}
-}
-
-// writeRecords writes record bytes as Data frames of at most size bytes (records that do not
-// fit span frames; the receiver reassembles them).
-func writeRecords(wr *peerwire.Writer, out []byte, size int) error {
-	for len(out) > 0 {
-		n := min(len(out), size)
-		if err := wr.Write(peerwire.Data, out[:n]); err != nil {
-			return err
-		}
-		out = out[n:]
-	}
-	return nil
-}
-
-// sendState ships a full state: StateBegin, chunks, StateEnd.
-func sendState(wr *peerwire.Writer, vc clock.Vector, state []byte) error {
-	if err := wr.Write(peerwire.Mode, []byte{peerwire.ModeFull}); err != nil {
-		return err
-	}
-	begin := peerwire.AppendVector(nil, vc)
-	begin = appendUvarint(begin, uint64(len(state)))
-	if err := wr.Write(peerwire.StateBegin, begin); err != nil {
-		return err
-	}
-	for len(state) > 0 {
-		n := min(len(state), peerwire.MaxFrame/2)
-		if err := wr.Write(peerwire.StateChunk, state[:n]); err != nil {
-			return err
-		}
-		state = state[n:]
-	}
-	return wr.Write(peerwire.StateEnd, nil)
-}
-
-// chunker packs records into Data frames of about chunkSize bytes (a record larger than that
-// spans several frames).
-type chunker struct {
-	buf  []byte
-	size int // frame size (0: chunkSize)
-}
-
-func (c *chunker) add(wr *peerwire.Writer, rec []byte) error {
-	size := c.size
-	if size <= 0 {
-		size = chunkSize
-	}
-	c.buf = peerwire.AppendRecord(c.buf, rec)
-	for len(c.buf) >= size {
-		if err := wr.Write(peerwire.Data, c.buf[:size]); err != nil {
-			return err
-		}
-		c.buf = append(c.buf[:0], c.buf[size:]...)
-	}
-	return nil
-}
-
-func (c *chunker) flush(wr *peerwire.Writer) error {
-	if len(c.buf) == 0 {
-		return nil
-	}
-	err := wr.Write(peerwire.Data, c.buf)
-	c.buf = c.buf[:0]
-	return err
 }
 
 // reasonClass names the kind of a link error for logging it once: network errors carry

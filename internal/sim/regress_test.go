@@ -192,3 +192,63 @@ func TestRegressOwnBatchesGoneWithTheirOnlyHolder(t *testing.T) {
 		t.Fatal(w.errs)
 	}
 }
+
+// Found by seed 6791 once the simulator ran production's sending side (docs/testing.md, bugs in
+// the simulator): the simulator ran active expiry on a member whose startup gate was closed,
+// which production does not do (node.cron skips it while syncing). Member 1 restarts empty; a
+// resync gives it back a key whose TTL it owns, already past, but not its later batch, which
+// member 3 holds; expiring the key made a local batch with that batch's sequence number, and
+// the members applying one or the other version of the dot never converged.
+func TestRegressNoExpiryWhileSyncing(t *testing.T) {
+	w := New(Config{Seed: 5, Members: 3, Crashes: true})
+	syncAll(t, w)
+	m1 := w.members[1]
+	if got := w.do(m1, "SET", "k", "v", "PX", "500"); got != "+OK\r\n" {
+		t.Fatalf("SET PX: %q", got)
+	}
+	for i := 0; w.vector(2).Get(1) != 1 || w.vector(3).Get(1) != 1; i++ {
+		if i > 100 {
+			t.Fatalf("vector clocks %v", w.vectors())
+		}
+		w.step()
+	}
+	w.cut(1, 2)
+	w.cut(2, 3) // member 2 gets nothing more, not even relayed
+	if got := w.do(m1, "SET", "a", "b"); got != "+OK\r\n" {
+		t.Fatalf("SET: %q", got)
+	}
+	for i := 0; w.vector(3).Get(1) != 2; i++ {
+		if i > 100 {
+			t.Fatalf("vector clocks %v", w.vectors())
+		}
+		w.step()
+	}
+	if w.vector(2).Get(1) != 1 {
+		t.Fatalf("vector clocks %v", w.vectors())
+	}
+	w.crash(m1)
+	w.heal(1, 2)
+	if !w.restart(m1) {
+		t.Fatal("member 1 did not restart")
+	}
+	// Member 3's Sync told member 1's gate about 1:2; member 3's resync is lost with the link,
+	// member 2's gives back k (1:1), expired (within the gate's timeout), with a TTL member 1
+	// owns.
+	w.cut(1, 3)
+	for range 300 {
+		w.step()
+	}
+	if m1.gate.Open() {
+		t.Fatalf("the gate opened before member 1 got its batch 1:2 back (a local batch took its dot?): %s", strings.Join(w.trace[max(0, len(w.trace)-20):], "\n"))
+	}
+	if w.vector(1).Get(1) != 1 {
+		t.Fatalf("member 1 has its own batches up to %d", w.vector(1).Get(1))
+	}
+	syncAll(t, w)
+	if len(w.errs) > 0 {
+		t.Fatal(w.errs)
+	}
+	if got, want := w.do(w.members[2], "GET", "a"), "$1\r\nb\r\n"; got != want {
+		t.Fatalf("member 2: GET a = %q (member 1 reused the dot of SET a b)", got)
+	}
+}

@@ -20,6 +20,7 @@ func configFor(seed uint64, ops int) Config {
 		Crashes:           seed%5 != 0,
 		Partitions:        seed%7 != 0,
 		RepeatKeysInMulti: true,
+		FrameSize:         []int{64 << 10, 256, 2048}[(seed/3)%3],
 	}
 }
 
@@ -78,6 +79,10 @@ func add(t *Stats, s Stats) {
 	t.GCUnchecked += s.GCUnchecked
 	t.Refused += s.Refused
 	t.Nudges += s.Nudges
+	t.Frames += s.Frames
+	t.SharedFrames += s.SharedFrames
+	t.Rewinds += s.Rewinds
+	t.Behind += s.Behind
 }
 
 // shrink looks for the shortest prefix of the run (same seed) that still fails, then for a
