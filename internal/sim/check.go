@@ -37,10 +37,18 @@ func (w *World) check() {
 	ref := w.reads(ms[0])
 	for _, m := range ms[1:] {
 		got := w.reads(m)
-		for i := range ref {
+		// Differing types make differing numbers of lines: the digest, then the reads up to
+		// the first difference.
+		for i := range min(len(ref), len(got)) {
 			if got[i] != ref[i] {
 				w.failf("divergence: member %d %s, member 1 %s", m.id, got[i], ref[i])
+				if i > 0 {
+					break
+				}
 			}
+		}
+		if len(got) != len(ref) {
+			w.failf("divergence: member %d gave %d read lines, member 1 %d", m.id, len(got), len(ref))
 		}
 	}
 	if after := w.vectors(); !slices.Equal(before, after) {

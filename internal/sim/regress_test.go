@@ -94,7 +94,7 @@ func syncAll(t *testing.T, w *World) {
 // own earlier batches back from its peers, so its next write takes a new sequence number that
 // peers apply instead of dropping it as a duplicate.
 func TestRestartedMemberWaitsForItsOwnBatches(t *testing.T) {
-	w := New(Config{Seed: 7, Members: 3, Crashes: true})
+	w := New(Config{Seed: 7, Members: 3, Crashes: true, Persistence: "off"})
 	syncAll(t, w)
 	m1 := w.members[1]
 	for i := range 3 {
@@ -142,7 +142,7 @@ func TestRestartedMemberWaitsForItsOwnBatches(t *testing.T) {
 // refused writes until it restarted again. The gate now stops waiting once every peer that
 // reported them reports less, for the startup timeout.
 func TestRegressOwnBatchesGoneWithTheirOnlyHolder(t *testing.T) {
-	w := New(Config{Seed: 11, Members: 3, Crashes: true})
+	w := New(Config{Seed: 11, Members: 3, Crashes: true, Persistence: "off"})
 	syncAll(t, w)
 	m1, m2, m3 := w.members[1], w.members[2], w.members[3]
 	w.cut(1, 3)
@@ -200,7 +200,7 @@ func TestRegressOwnBatchesGoneWithTheirOnlyHolder(t *testing.T) {
 // member 3 holds; expiring the key made a local batch with that batch's sequence number, and
 // the members applying one or the other version of the dot never converged.
 func TestRegressNoExpiryWhileSyncing(t *testing.T) {
-	w := New(Config{Seed: 5, Members: 3, Crashes: true})
+	w := New(Config{Seed: 5, Members: 3, Crashes: true, Persistence: "off"})
 	syncAll(t, w)
 	m1 := w.members[1]
 	if got := w.do(m1, "SET", "k", "v", "PX", "500"); got != "+OK\r\n" {

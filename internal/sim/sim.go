@@ -24,11 +24,15 @@
 // step in one goroutine. Time is simulated: every member has a clock.Manual set to the
 // simulated time plus its own skew, which jumps backwards and forwards.
 //
-// A member that crashes restarts with an empty state (there is no persistence in the
-// simulation) and a full resync from the live member that knows most of its own effects. Its
-// effects that no other member had applied are lost with it; they are purged from the history
-// (and a link still carrying any reconnects, dropping what is in flight), so that the member
-// can reuse their sequence numbers without two different batches sharing a dot.
+// Every member persists on its own in-memory disk with production's persist.Persister, step by
+// step (disk.go), with an appendfsync policy chosen by the seed (always, everysec, no, or
+// appendonly off). A crash is a power loss: the member restarts from what its disk kept (the
+// snapshot and append-only files loaded by production's code: its sequence number and HLC
+// restored), then passes the real startup gate and resyncs from the live member that knows
+// most of its own effects. Effects that neither a live member applied nor the disk of a member
+// that is down holds are lost; they are purged from the history (and a link still carrying any
+// reconnects, dropping what is in flight), so that the member can reuse their sequence
+// numbers without two different batches sharing a dot.
 package sim
 
 import (
@@ -45,11 +49,11 @@ import (
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/command"
-	"github.com/concord-db/concord/internal/config"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/oplog"
 	"github.com/concord-db/concord/internal/peerwire"
+	"github.com/concord-db/concord/internal/persist"
 	"github.com/concord-db/concord/internal/replication"
 )
 
@@ -60,13 +64,17 @@ type Config struct {
 	Ops               int   // client commands before the final heal
 	Backlog           int64 // backlog bytes per member (small values force full resyncs)
 	PendingLimit      int64 // causal buffer bytes per member (replication.Receiver's bound)
-	Crashes           bool  // members crash and restart empty
+	Crashes           bool  // members crash (a power loss) and restart from their disks
 	Partitions        bool  // links are cut, partitions made and healed
 	Verbose           bool  // trace the keys a failing apply changed (slower)
 	RepeatKeysInMulti bool  // transactions may write a key several times (docs/testing.md bug 1)
 	// FrameSize is the Data frame size of the sending side (production's link-batch-max,
 	// 64 KiB by default); small values make records span frames.
 	FrameSize int
+	// Persistence is every member's appendfsync policy: "always", "everysec", "no", or "off"
+	// (appendonly no: a member restarts empty and resyncs in full). Empty: each member gets
+	// one chosen by the seed (disk.go).
+	Persistence string
 }
 
 // epoch is the simulated time's origin (ms since the Unix epoch): 2026-01-01.
@@ -113,6 +121,14 @@ type member struct {
 	// applying is set while the Receiver applies a batch (the sink then sees a remote batch).
 	applying bool
 	ovc      []clock.Vector // latest vector clock heard from each member (Sync or Ack)
+	// Persistence (disk.go): the appendfsync policy, the member's own disk (it survives
+	// crashes, minus what was not fsynced), its persister while up, and while down what its
+	// disk holds (the vector clock a restart loads).
+	policy string
+	dir    string // the data directory on disk
+	disk   *persist.FaultFS
+	p      *persist.Persister
+	onDisk clock.Vector
 	// local is the latest local batch committed (dot and HLC) while a command ran.
 	local struct {
 		dot     clock.Dot
@@ -152,7 +168,8 @@ func (h simHost) Gap(theirs clock.Vector) { h.m.backlog.Gap(theirs) }
 type World struct {
 	cfg     Config
 	rng     *rand.Rand
-	now     int64 // simulated ms since epoch
+	drng    *rand.Rand // persistence choices (disk.go), apart so that they shift nothing else
+	now     int64      // simulated ms since epoch
 	members []*member
 	links   [][]*link // links[from][to]
 	hist    *history
@@ -181,6 +198,7 @@ type Stats struct {
 	GCUnchecked                                        int // runs whose tombstone check was skipped (checkTombstones)
 	Refused, Nudges                                    int // commands refused while syncing (startup gate); stall nudges
 	Frames, SharedFrames, Rewinds, Behind              int // streamed Data frames; of them taken from another link; rewinds; links behind the backlog
+	Snapshots, TornTails, FromDisk, DiskKept           int // snapshots at quiet steps; crashes leaving a partial unsynced tail; restarts that loaded batches or a snapshot; crashes after which the disk held effects no live member had
 }
 
 // errLog is a slog handler recording error records (the command layer logs recovered panics).
@@ -211,7 +229,8 @@ func New(cfg Config) *World {
 	if cfg.Backlog <= 0 {
 		cfg.Backlog = 1 << 20
 	}
-	w := &World{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed)), logs: &errLog{}, hist: newHistory(), counters: map[string]bool{}, highSeq: map[clock.MemberID]uint64{}}
+	w := &World{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed)), drng: rand.New(rand.NewPCG(cfg.Seed, 0xd15c)),
+		logs: &errLog{}, hist: newHistory(), counters: map[string]bool{}, highSeq: map[clock.MemberID]uint64{}}
 	w.members = make([]*member, cfg.Members+1)
 	w.links = make([][]*link, cfg.Members+1)
 	for i := 1; i <= cfg.Members; i++ {
@@ -225,6 +244,7 @@ func New(cfg Config) *World {
 	for i := 1; i <= cfg.Members; i++ {
 		m := &member{w: w, id: clock.MemberID(i), skew: int64(w.rng.IntN(10_000)) - 5_000}
 		w.members[i] = m
+		w.choosePolicy(m)
 		w.start(m)
 	}
 	// Every member starts syncing (the startup gate): the first handshakes open the gates.
@@ -281,18 +301,20 @@ func (w *World) failf(format string, args ...any) {
 	w.tracef("FAIL %s", msg)
 }
 
-// start gives m a fresh, empty engine, command layer and receive side.
+// start gives m a fresh engine loaded from its disk, a command layer and a receive side.
 func (w *World) start(m *member) {
 	m.clk = &clock.Manual{Millis: epoch + w.now + m.skew}
 	m.e = engine.New(engine.Config{Member: m.id, Databases: 16, Clock: m.clk, Seed: w.rng.Uint64(), KeepTombstones: true})
-	cfg := config.Default()
-	if err := cfg.Load("", [][]string{{"enable-debug-command", "yes"}, {"save", ""}}); err != nil {
-		panic(err)
-	}
+	cfg := memberConfig(m.policy, false)
 	if m.env != nil {
 		m.env.SetWriteGate(nil)
+		m.env.SetPersistence(nil)
 	}
+	w.openDisk(m, cfg)
 	m.env = command.NewEnv(m.e, cfg, slog.New(w.logs))
+	if m.p != nil {
+		m.env.SetPersistence(m.p)
+	}
 	m.cl = command.NewClient(0)
 	m.e.Lock()
 	if err := m.env.Connect(m.cl); err != nil {
@@ -300,6 +322,9 @@ func (w *World) start(m *member) {
 	}
 	m.e.Unlock()
 	m.backlog = oplog.New(w.cfg.Backlog)
+	// As replication.New: what the disk restored never went through the sink, so the backlog
+	// cannot serve it; a peer lacking any of it gets a full resync.
+	m.backlog.Gap(m.e.Vector())
 	if m.recv != nil {
 		w.addRecvStats(m.recv.Stats)
 	}
@@ -311,7 +336,8 @@ func (w *World) start(m *member) {
 		}
 	}
 	var notes []replication.GateNote
-	m.gate, notes = replication.NewGate(m.id, peers, 0, w.wall(), false)
+	// As startup.go: the gate starts from the sequence number the disk restored.
+	m.gate, notes = replication.NewGate(m.id, peers, m.e.Seq(), w.wall(), false)
 	m.env.SetWriteGate(func() bool { return !m.gate.Open() })
 	m.in = make([]*replication.Link, w.cfg.Members+1)
 	m.out = make([]*sender, w.cfg.Members+1)
@@ -800,13 +826,19 @@ func (w *World) gcRound() {
 	}
 }
 
-// crash stops m: its state, buffers and links are gone. The batches of a member that is down
-// (m or one that crashed before) that no live member has applied are lost with it (see the
-// package doc): they are purged from the history (a link still carrying any reconnects), and
-// live members drop their causal buffers (which may hold some) and resync.
+// crash stops m (a power loss): its memory, buffers and links are gone, its disk keeps what
+// was fsynced (disk.go). The batches that neither a live member has applied nor the disk of a
+// member that is down (m or one that crashed before) holds are lost (see the package doc):
+// they are purged from the history (a link still carrying any reconnects), and live members
+// drop their causal buffers (which may hold some) and resync.
 func (w *World) crash(m *member) {
 	w.Stats.Crashes++
 	m.up = false
+	m.env.SetPersistence(nil)
+	m.p = nil
+	w.powerLoss(m)
+	m.onDisk = w.onDisk(m)
+	w.tracef("crash %s", describeDisk(m, m.onDisk))
 	for j := 1; j <= w.cfg.Members; j++ {
 		if j == int(m.id) {
 			continue
@@ -816,15 +848,22 @@ func (w *World) crash(m *member) {
 			l.queue = nil
 		}
 	}
+	kept := false
 	for _, o := range w.members[1:] {
 		// Effects of any origin may be lost: those of a member that is down, and those of a
 		// member that restarted and had not got them back (only the crashed member had them).
-		var known uint64
+		var known, live uint64
 		for _, x := range w.members[1:] {
 			if x.up {
-				known = max(known, w.vector(int(x.id)).Get(o.id))
+				live = max(live, w.vector(int(x.id)).Get(o.id))
+			} else {
+				known = max(known, x.onDisk.Get(o.id))
 			}
 		}
+		if m.onDisk.Get(o.id) > live {
+			kept = true // m's disk holds effects no live member has: persistence kept them
+		}
+		known = max(known, live)
 		lost := func(x message) bool {
 			return slices.ContainsFunc(x.dots, func(d clock.Dot) bool { return d.Member == o.id && d.Seq > known })
 		}
@@ -844,6 +883,9 @@ func (w *World) crash(m *member) {
 		n := w.hist.forget(o.id, known)
 		w.tracef("crash member %d: member %d's effects up to %d survive (%d model writes lost)", m.id, o.id, known, n)
 	}
+	if kept {
+		w.Stats.DiskKept++
+	}
 	for _, x := range w.members[1:] {
 		if n, _ := x.recv.Pending(); x.up && n > 0 {
 			w.tracef("member %d: drops its causal buffer (%d batches) and resyncs", x.id, n)
@@ -857,12 +899,27 @@ func (w *World) crash(m *member) {
 	}
 }
 
-// restart starts m empty and syncing (its startup gate closed) and connects it to every peer
-// it reaches. It stays down while the live member that knows most of its own effects is
+// restart starts m from its disk and syncing (its startup gate closed) and connects it to every
+// peer it reaches. It stays down while the live member that knows most of its own effects is
 // unreachable (as an operator would wait): otherwise its gate would time out, it would reuse
 // sequence numbers that member already applied, and the gate would report lost own batches
-// once the link heals (a failure here).
+// once the link heals (a failure here). It also waits for a member that is down and holds
+// more of its effects on its disk. Two members that are down cannot wait for each other: a
+// disk is a prefix of its member's apply order, which is causal, so if m1's disk holds an
+// effect of m2 that m2's disk lost, m2's disk cannot hold a later effect of m1 that m1's lost.
 func (w *World) restart(m *member) bool {
+	best, bestSeq, ok := w.restartable(m)
+	if !ok {
+		return false
+	}
+	w.boot(m, best, bestSeq)
+	w.connect(m)
+	return true
+}
+
+// restartable reports whether m can restart, and the live member that knows most of its
+// effects.
+func (w *World) restartable(m *member) (*member, uint64, bool) {
 	var best *member
 	var bestSeq uint64
 	for _, o := range w.members[1:] {
@@ -873,18 +930,42 @@ func (w *World) restart(m *member) bool {
 		}
 	}
 	if best == nil {
-		return false
+		return nil, 0, false
 	}
-	// The best source must know every own effect of m that survived the crash.
+	// The best source, or m's own disk, must know every own effect of m that survived the
+	// crash: one that only an unreachable member has, or the disk of a member that is down,
+	// would come back after m reused its sequence number.
+	own := m.onDisk.Get(m.id)
 	for _, o := range w.members[1:] {
-		if o != m && o.up && w.vector(int(o.id)).Get(m.id) > bestSeq {
-			return false
+		if o == m {
+			continue
+		}
+		if o.up && w.vector(int(o.id)).Get(m.id) > max(bestSeq, own) {
+			return nil, 0, false
+		}
+		if !o.up && o.onDisk.Get(m.id) > max(bestSeq, own) {
+			return nil, 0, false
 		}
 	}
-	// It restarts empty and syncing, and pulls from every peer it reaches: the startup gate
-	// opens once each has reported (or is down) and its own batches are back.
+	return best, bestSeq, true
+}
+
+// boot starts m from its disk (empty when it has none), syncing.
+func (w *World) boot(m *member, best *member, bestSeq uint64) {
+	own := m.onDisk.Get(m.id)
 	w.start(m)
-	w.tracef("restart member %d (%d knows its effects up to %d)", m.id, best.id, bestSeq)
+	if m.e.Seq() != own {
+		w.failf("member %d: restarted at own sequence %d, its disk held %d", m.id, m.e.Seq(), own)
+	}
+	if slices.ContainsFunc(m.onDisk, func(s uint64) bool { return s > 0 }) {
+		w.Stats.FromDisk++
+	}
+	w.tracef("restart member %d from its disk at own seq %d (%d knows its effects up to %d)", m.id, own, best.id, bestSeq)
+}
+
+// connect dials every peer of a member that just started: its startup gate opens once each has
+// reported (or is down) and its own batches are back.
+func (w *World) connect(m *member) {
 	for _, o := range w.members[1:] {
 		if o != m && !o.up {
 			// A dial to a member that is down fails at once, and the retry too.
@@ -898,7 +979,6 @@ func (w *World) restart(m *member) bool {
 			w.handshake(j, int(m.id))
 		}
 	}
-	return true
 }
 
 // step advances simulated time and runs the network, faults and periodic tasks.
@@ -924,6 +1004,14 @@ func (w *World) step() {
 		}
 	}
 	if w.now/100 != (w.now-dt)/100 {
+		for _, m := range w.members[1:] {
+			if m.up {
+				w.persistTick(m) // node's persistence loop
+			}
+		}
+		if m := w.members[1+w.drng.IntN(w.cfg.Members)]; m.up && w.drng.IntN(40) == 0 {
+			w.snapshot(m) // a quiet step: no command is running
+		}
 		for _, m := range w.members[1:] {
 			// As node.cron: expiring makes local batches, which wait while the member syncs
 			// (a restarting member would reuse sequence numbers its peers hold).
@@ -1022,6 +1110,7 @@ func (w *World) Run() []string {
 		w.addRecvStats(m.recv.Stats)
 		m.recv.Stats = replication.ReceiverStats{}
 		m.env.SetWriteGate(nil) // the command layer keeps gates in a global registry
+		m.env.SetPersistence(nil)
 	}
 	w.Stats.Buffered = int(w.recvStats.Buffered)
 	for _, l := range w.logs.msgs {
@@ -1049,6 +1138,11 @@ func (w *World) quiesce() {
 		}
 		if allUp {
 			break
+		}
+	}
+	for _, m := range w.members[1:] {
+		if !m.up {
+			w.failf("member %d cannot restart", m.id)
 		}
 	}
 	for round := 0; round < 20_000 && len(w.errs) == 0; round++ {

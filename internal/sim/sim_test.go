@@ -83,6 +83,10 @@ func add(t *Stats, s Stats) {
 	t.SharedFrames += s.SharedFrames
 	t.Rewinds += s.Rewinds
 	t.Behind += s.Behind
+	t.Snapshots += s.Snapshots
+	t.TornTails += s.TornTails
+	t.FromDisk += s.FromDisk
+	t.DiskKept += s.DiskKept
 }
 
 // shrink looks for the shortest prefix of the run (same seed) that still fails, then for a
