@@ -164,7 +164,14 @@ func (k *Key) Beaten() clock.Stamp {
 
 // beat records a creation at created of another type than the value's, which lost to the
 // value (created is before k.Created): the creations of the value's type before it lost too.
-func (k *Key) beat(created clock.Stamp) {
+// tie says whether a creation of the value's type at created itself lost as well: two creations
+// with one stamp are operations of one batch, and the later one wins (Accepts). An effect
+// applied (Accepts) passes true: a creation at created that the key already holds came from an
+// earlier operation of the same batch (HINCRBY then PSETEX in one MULTI), and it lost as it did
+// on the batch's origin (found by the simulator, seed 20040); one made by a later operation of
+// the batch is recorded after this and stays. A merge of states passes false: there a creation
+// at the beaten stamp that the value holds is one that came later in its batch and won.
+func (k *Key) beat(created clock.Stamp, tie bool) {
 	c := k.contest
 	if c == nil {
 		c = &contest{}
@@ -175,7 +182,7 @@ func (k *Key) beat(created clock.Stamp) {
 	}
 	c.beaten = created
 	i := 0
-	for i < len(c.incs) && created.After(c.incs[i].created) {
+	for i < len(c.incs) && (created.After(c.incs[i].created) || tie && c.incs[i].created == created) {
 		i++
 	}
 	if i > 0 {

@@ -233,7 +233,7 @@ func (k *Key) MergeReported(o *Key, mine, theirs clock.Vector, mergeValues func(
 				k.Created = o.Created
 			}
 			if o.Beaten().After(k.Beaten()) {
-				k.beat(o.Beaten())
+				k.beat(o.Beaten(), false)
 			}
 		} else {
 			remove = theirs.Clone()
@@ -251,13 +251,13 @@ func (k *Key) MergeReported(o *Key, mine, theirs clock.Vector, mergeValues func(
 		}
 		asides = append(asides, aside{k.Value, mine})
 		k.Value, k.Created, k.contest = o.Value, o.Created, o.contest
-		k.beat(prev)
+		k.beat(prev, false)
 	default:
 		if report != nil && heldUnseen(o.Value, mine) {
 			res = append(res, typeConflict(k.Created, o.Created, o.Value.Type()))
 		}
 		asides = append(asides, aside{o.Value, theirs})
-		k.beat(o.Created)
+		k.beat(o.Created, false)
 	}
 	var lost []Value
 	var lostVC []clock.Vector
@@ -342,7 +342,7 @@ func (k *Key) mergeSameType(o *Key, mine, theirs clock.Vector) {
 	}
 	k.Created, k.contest = created, c
 	if beaten != (clock.Stamp{}) {
-		k.beat(beaten)
+		k.beat(beaten, false)
 	}
 	k.compact()
 }

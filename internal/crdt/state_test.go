@@ -131,7 +131,7 @@ func TestExpiryMergeEqualsUnionOfHistories(t *testing.T) {
 func TestKeyStateRoundTrip(t *testing.T) {
 	var k Key
 	k.Created = clock.Stamp{HLC: 100, Member: 2}
-	k.beat(clock.Stamp{HLC: 50, Member: 1})
+	k.beat(clock.Stamp{HLC: 50, Member: 1}, true)
 	k.Target(clock.Stamp{HLC: 70, Member: 3}, clock.Dot{Member: 3, Seq: 4})
 	k.Supersede(clock.Stamp{HLC: 80, Member: 1}, clock.Vector{0, 5, 1, 4})
 	k.Expiry.Write(123, Observed{Self: clock.Dot{Member: 2, Seq: 9}})
@@ -231,7 +231,7 @@ func (f fakeValue) Live() bool { return true }
 func FuzzDecodeState(f *testing.F) {
 	var k Key
 	k.Created = clock.Stamp{HLC: 100, Member: 2}
-	k.beat(clock.Stamp{HLC: 50, Member: 1})
+	k.beat(clock.Stamp{HLC: 50, Member: 1}, true)
 	k.Target(clock.Stamp{HLC: 70, Member: 3}, clock.Dot{Member: 3, Seq: 4})
 	k.Expiry.Write(123, Observed{Self: clock.Dot{Member: 2, Seq: 9}})
 	f.Add(k.AppendState(nil))

@@ -97,7 +97,7 @@ func (k *Key) Accepts(t Type, created clock.Stamp) bool {
 		return true
 	}
 	if k.Created.After(created) {
-		k.beat(created) // the effect's value lost, possibly beating older creations
+		k.beat(created, true) // the effect's value lost, possibly beating older creations
 		return false
 	}
 	// The effect's value is the later creation (a tie is two operations of one batch, and

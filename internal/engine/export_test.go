@@ -243,7 +243,9 @@ func TestExportShortLockHolds(t *testing.T) {
 		x.Finish()
 	}()
 	wg.Wait()
-	if x.Slices < 10 || x.MaxHold > 200*time.Millisecond {
+	// 50,000 keys take several 1 ms slices; how many depends on the machine's speed (8 were
+	// seen on a fast one), so only "more than one" is required: the lock was released between.
+	if x.Slices < 2 || x.MaxHold > 200*time.Millisecond {
 		t.Fatalf("%d slices, longest %v", x.Slices, x.MaxHold)
 	}
 }

@@ -106,7 +106,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	})
 	n := &Node{Config: cfg, Engine: e, Env: env, Server: srv, Persist: p, log: log}
 	if len(peers) > 0 {
-		r, err := newReplication(cfg, e, peers, tlsSt, log)
+		r, err := newReplication(cfg, e, peers, tlsSt, log, p.DurableVector)
 		if err != nil {
 			srv.Close()
 			_ = p.Close(false)
@@ -181,7 +181,9 @@ func setLinkOption(o *replication.LinkOptions, name, v string) {
 
 // newReplication builds the replication layer from the member's configuration. The peer port
 // listens on the first bind address (every interface for "*").
-func newReplication(cfg *config.Config, e *engine.Engine, peers []config.Peer, tlsSt *tlsState, log *slog.Logger) (*replication.Replicator, error) {
+// durable is the persister's DurableVector: the member advertises for tombstone collection
+// only what its disk holds (docs/testing.md, bug 7).
+func newReplication(cfg *config.Config, e *engine.Engine, peers []config.Peer, tlsSt *tlsState, log *slog.Logger, durable func() clock.Vector) (*replication.Replicator, error) {
 	rc := replication.Config{
 		Member:       clock.MemberID(cfg.Int("member-id")),
 		Name:         cfg.String("member-name"),
@@ -190,6 +192,7 @@ func newReplication(cfg *config.Config, e *engine.Engine, peers []config.Peer, t
 		PendingLimit: cfg.Int("crdt-causal-buffer-size"),
 		OVCInterval:  time.Duration(cfg.Int("crdt-ovc-interval")) * time.Millisecond,
 		GCInterval:   time.Duration(cfg.Int("crdt-gc-interval")) * time.Millisecond,
+		Durable:      durable,
 		Log:          log,
 	}
 	tlsSt.peerTLS(&rc.WrapListener, &rc.Dial) // tls-replication

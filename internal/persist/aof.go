@@ -216,6 +216,8 @@ type aofWriter struct {
 	// fatal is called when a write or fsync fails with appendfsync always: the write it was
 	// for cannot be acknowledged and cannot be taken back (Redis exits there too).
 	fatal func(msg string, err error)
+	// dur receives the positions fsyncs cover (durable.go); nil in tests that make a bare writer.
+	dur *durability
 }
 
 // append frames b and writes it (engine lock held).
@@ -316,6 +318,9 @@ func (a *aofWriter) syncOnce() (done bool, err error) {
 	}
 	a.syncErr.Store(nil)
 	a.durable.Store(w)
+	if a.dur != nil {
+		a.dur.synced(w)
+	}
 	return false, nil
 }
 
@@ -374,6 +379,9 @@ func (a *aofWriter) rotate() error {
 		a.file.Close()
 	}
 	a.durable.Store(a.written.Load())
+	if a.dur != nil {
+		a.dur.synced(a.written.Load())
+	}
 	a.older += a.size
 	a.file, a.gen, a.size = f, a.gen+1, aofHeaderLen
 	return nil
@@ -388,6 +396,9 @@ func (a *aofWriter) close() error {
 		return a.writeErr
 	}
 	err := a.file.Sync()
+	if err == nil && a.dur != nil {
+		a.dur.synced(a.written.Load())
+	}
 	if cerr := a.file.Close(); err == nil {
 		err = cerr
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/config"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
@@ -81,6 +82,8 @@ type Persister struct {
 	aofBase      int64
 	rewritten    bool
 	lastSyncTick time.Time
+
+	dur durability // the durable vector clock (durable.go)
 }
 
 // Open loads the member's files into e (which must be empty and have no sinks yet) and, when
@@ -130,8 +133,12 @@ func Open(e *engine.Engine, cfg *config.Config, log *slog.Logger, opts Options) 
 	}
 	p.loadedKeys, p.loadedBatches = res.snapshotKeys, res.batches
 	p.lastSave = p.now()
+	// What was loaded is on disk; with the append-only file on, whatever comes next will be.
+	if loaded := e.Vector(); aofOn || !zeroVector(loaded) {
+		p.dur.advance(loaded)
+	}
 	if aofOn {
-		a := &aofWriter{fs: p.fs, dir: dir, base: base, fatal: p.fatal}
+		a := &aofWriter{fs: p.fs, dir: dir, base: base, fatal: p.fatal, dur: &p.dur}
 		a.policy.Store(fsyncPolicy(cfg.String("appendfsync")))
 		if res.lastGen > 0 && res.lastGenSize >= aofHeaderLen {
 			path := join(dir, aofName(base, res.lastGen))
@@ -171,6 +178,7 @@ func (p *Persister) setAppendOnly(v string) error {
 		p.waitJobLocked()
 		err := cur.close()
 		p.aofp.Store(nil)
+		p.dur.dropMarks()
 		if err != nil {
 			p.log.Error("closing the append-only file", "err", err)
 		}
@@ -189,7 +197,7 @@ func (p *Persister) setAppendOnly(v string) error {
 	if gens := aofGenerations(names, base); len(gens) > 0 {
 		gen = gens[len(gens)-1] + 1
 	}
-	a := &aofWriter{fs: p.fs, dir: dir, base: base, fatal: p.fatal}
+	a := &aofWriter{fs: p.fs, dir: dir, base: base, fatal: p.fatal, dur: &p.dur}
 	a.policy.Store(fsyncPolicy(p.cfg.String("appendfsync")))
 	f, err := a.create(gen)
 	if err != nil {
@@ -227,6 +235,9 @@ func (p *Persister) sink(b *effect.Effect) {
 	}
 	if a := p.aof(); a != nil {
 		a.append(b)
+		if a.file != nil && len(a.pending) == 0 {
+			p.dur.written(a.written.Load(), p.e.Vector())
+		}
 	}
 }
 
@@ -240,6 +251,7 @@ func (p *Persister) afterFullSync() {
 		return
 	}
 	if err := p.rewriteNow(); err != nil {
+		p.dur.breakMerge()
 		p.log.Error("cannot write the snapshot after a full resync", "err", err)
 	}
 }
@@ -264,7 +276,8 @@ func (p *Persister) waitJob() {
 
 // rewriteNow snapshots and restarts the append-only file in the foreground (engine lock).
 func (p *Persister) rewriteNow() error {
-	_, state := p.e.ExportState()
+	epoch := p.dur.currentEpoch()
+	vc, state := p.e.ExportState()
 	var keepFrom uint64
 	a := p.aof()
 	if a != nil {
@@ -274,6 +287,9 @@ func (p *Persister) rewriteNow() error {
 		keepFrom = a.gen
 	}
 	err := writeSnapshot(p.fs, p.snapPath(), [][]byte{state}, p.now().UnixMilli())
+	if err == nil {
+		p.dur.snapshotDone(vc, epoch)
+	}
 	if err == nil && keepFrom > 0 {
 		err = p.removeGensBefore(a.dir, a.base, keepFrom)
 	}
@@ -323,12 +339,14 @@ func (p *Persister) Save() error {
 	if busy {
 		return ErrSaveInProgress
 	}
-	_, state := p.e.ExportState()
+	epoch := p.dur.currentEpoch()
+	vc, state := p.e.ExportState()
 	dirty := p.dirty.Load()
 	if err := writeSnapshot(p.fs, p.snapPath(), [][]byte{state}, p.now().UnixMilli()); err != nil {
 		p.log.Error("snapshot failed", "err", err)
 		return ErrSaveFailed
 	}
+	p.dur.snapshotDone(vc, epoch)
 	p.dirty.Add(-dirty)
 	p.mu.Lock()
 	p.lastSave = p.now()
@@ -390,10 +408,13 @@ func (p *Persister) startJob(kind int) bool {
 	// (engine/export.go). ExportState, which holds the lock throughout, only when another
 	// export is running (a peer's full resync).
 	var state [][]byte
+	var vc clock.Vector
+	epoch := p.dur.currentEpoch()
 	x := p.e.StartExport()
 	if x == nil {
 		exportStart := time.Now()
-		_, s := p.e.ExportState()
+		var s []byte
+		vc, s = p.e.ExportState()
 		state = [][]byte{s}
 		p.log.Info("state exported for a snapshot under the lock", "bytes", len(s), "ms", time.Since(exportStart).Milliseconds())
 	}
@@ -420,7 +441,7 @@ func (p *Persister) startJob(kind int) bool {
 		defer close(done)
 		if x != nil {
 			start := time.Now()
-			_, state = x.FinishChunks()
+			vc, state = x.FinishChunks()
 			n := 0
 			for _, c := range state {
 				n += len(c)
@@ -429,6 +450,9 @@ func (p *Persister) startJob(kind int) bool {
 				"lock_slices", x.Slices, "longest_lock_hold_ms", x.MaxHold.Milliseconds())
 		}
 		err := writeSnapshot(p.fs, path, state, now.UnixMilli())
+		if err == nil {
+			p.dur.snapshotDone(vc, epoch)
+		}
 		if err == nil && keepFrom > 0 {
 			err = p.removeGensBefore(dir, base, keepFrom)
 		}
@@ -532,7 +556,13 @@ func (p *Persister) Run(ctx context.Context) {
 // Tick does one round of the periodic work (not under the engine lock).
 func (p *Persister) Tick() {
 	now := p.now()
-	if a := p.aof(); a != nil && a.policy.Load() == fsyncEverysec && now.Sub(p.lastSyncTick) >= time.Second {
+	// With appendfsync no, and with always for the batches received from peers (only client
+	// writes wait for an fsync), what was written is still fsynced once a second when some of
+	// it waits for one, in this background loop, never making a client wait: tombstone
+	// collection waits until what this member applied is on its disk (durable.go), which
+	// without fsyncs it never would be.
+	if a := p.aof(); a != nil && (a.policy.Load() == fsyncEverysec || p.dur.waiting()) &&
+		now.Sub(p.lastSyncTick) >= time.Second {
 		p.lastSyncTick = now
 		if err := a.sync(); err != nil {
 			p.log.Error("append-only file fsync failed", "err", err)

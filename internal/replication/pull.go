@@ -186,7 +186,7 @@ func (r *Replicator) sendAcks(ctx context.Context, conn net.Conn, wr *peerwire.W
 		case <-t.C:
 		}
 		r.e.Lock()
-		vc := r.e.Vector()
+		vc := r.ovc() // bounded by what the disk holds (gc.go)
 		r.e.Unlock()
 		buf = peerwire.AppendAck(buf[:0], vc, r.direct())
 		conn.SetWriteDeadline(time.Now().Add(idleTimeout))

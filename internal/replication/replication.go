@@ -72,7 +72,11 @@ type Config struct {
 	// answer nor fail before it accepts writes (startup.go); 0: DefaultStartupSyncTimeout,
 	// negative: no wait.
 	StartupSyncTimeout time.Duration
-	Log                *slog.Logger
+	// Durable, when set, returns the vector clock of what the member's disk holds
+	// (persist.Persister.DurableVector; nil: a restart would start empty). The member
+	// advertises for tombstone collection no more than it (gc.go).
+	Durable func() clock.Vector
+	Log     *slog.Logger
 }
 
 // stateEngine is what full resync and garbage collection use of the engine (engine/state.go);

@@ -170,7 +170,7 @@ func (r *Replicator) ServeConn(conn net.Conn) {
 		return
 	}
 	conn.SetDeadline(time.Time{})
-	r.setOVC(p.id, vc)
+	r.syncReported(p.id, vc)
 	go s.readAcks(rd)
 	if err := s.stream(wr, vc); err != nil && !s.closed() {
 		r.log.Info("peer link (sending) ended", "member", p.id, "err", err)

@@ -252,3 +252,60 @@ func TestRegressNoExpiryWhileSyncing(t *testing.T) {
 		t.Fatalf("member 2: GET a = %q (member 1 reused the dot of SET a b)", got)
 	}
 }
+
+// Found by the simulator (seed 20040, docs/testing.md bug 8). One MULTI on member 2 creates
+// a hash (HINCRBY x0 c1 -4) and replaces it by a string (PSETEX x0) in the same batch, then
+// RENAME x0 p0; member 1's concurrent HSET x0, with a later stamp, makes the hash win the type
+// contest. Member 2 had dropped c1 with its hash creation (it lost to the string, the later
+// operation of the batch); member 1, which held the later hash when the batch arrived, kept
+// c1, because the string's creation beat only the hash creations strictly before its stamp,
+// not the one made earlier in its own batch: the members ended with different hashes.
+func TestRegressSameBatchHashThenStringConcurrentHash(t *testing.T) {
+	w := quietWorld(t, 2)
+	must := func(m int, want string, args ...string) {
+		t.Helper()
+		if got := w.do(w.members[m], args...); got != want {
+			t.Fatalf("member %d: %q = %q, want %q", m, args, got, want)
+		}
+	}
+	must(2, "+OK\r\n", "MULTI")
+	must(2, "+QUEUED\r\n", "HINCRBY", "x0", "c1", "-4")
+	must(2, "+QUEUED\r\n", "PSETEX", "x0", "100000", "e5")
+	must(2, "*2\r\n:-4\r\n+OK\r\n", "EXEC")
+	must(2, "+OK\r\n", "RENAME", "x0", "p0")
+	// Member 1's HSET, concurrent, has the later stamp.
+	w.members[1].skew = w.members[2].skew + 1000
+	w.setClocks()
+	must(1, ":2\r\n", "HSET", "x0", "f2", "v3", "f3", "w6")
+	syncAll(t, w)
+	want := "*4\r\n$2\r\nf2\r\n$2\r\nv3\r\n$2\r\nf3\r\n$2\r\nw6\r\n"
+	for m := 1; m <= 2; m++ {
+		if got := w.do(w.members[m], "HGETALL", "x0"); got != want {
+			t.Errorf("member %d: HGETALL x0 = %q, want %q (%s)", m, got, want, w.describeKey(w.members[m], "x0"))
+		}
+	}
+	for _, args := range [][]string{{"GET", "p0"}, {"DEBUG", "DIGEST"}} {
+		if a, b := w.do(w.members[1], args...), w.do(w.members[2], args...); a != b {
+			t.Errorf("%q: member 1 %q, member 2 %q", args, a, b)
+		}
+	}
+	if len(w.errs) > 0 {
+		t.Fatal(w.errs)
+	}
+}
+
+// Found by the simulator (seeds 537, 1226 and 1393, docs/testing.md bug 7). A member
+// acknowledged removals it had applied only in memory (appendfsync no or everysec, or batches
+// from peers under always); its peers collected the tombstones; it lost power, restarted from
+// its older disk still holding the removed data, and full resyncs merged that data back into
+// some members. Members now advertise for collection only what their disk holds (the
+// persister's DurableVector), and the sender of a link does not take the receiver's Sync
+// (its applied vector clock) as its OVC. The three runs, replayed as TestSimulation runs them.
+func TestRegressDurableOVC(t *testing.T) {
+	for _, seed := range []uint64{537, 1226, 1393} {
+		w := New(configFor(seed, 300))
+		if errs := w.Run(); len(errs) > 0 {
+			t.Errorf("seed %d: %s", seed, errs[0])
+		}
+	}
+}

@@ -120,7 +120,8 @@ type member struct {
 	shares  *replication.FrameCache // the Data frames its sending links share
 	// applying is set while the Receiver applies a batch (the sink then sees a remote batch).
 	applying bool
-	ovc      []clock.Vector // latest vector clock heard from each member (Sync or Ack)
+	ovc      []clock.Vector // latest OVC heard from each member (its Acks)
+	peerVC   []clock.Vector // latest vector clock heard from each member (Sync or Ack)
 	// Persistence (disk.go): the appendfsync policy, the member's own disk (it survives
 	// crashes, minus what was not fsynced), its persister while up, and while down what its
 	// disk holds (the vector clock a restart loads).
@@ -343,6 +344,7 @@ func (w *World) start(m *member) {
 	m.out = make([]*sender, w.cfg.Members+1)
 	m.shares = &replication.FrameCache{}
 	m.ovc = make([]clock.Vector, w.cfg.Members+1)
+	m.peerVC = make([]clock.Vector, w.cfg.Members+1)
 	m.up = true
 	m.e.AddSink(func(b *effect.Effect) { w.sink(m, b) })
 	w.gateNotes(m, notes)
@@ -567,7 +569,9 @@ func (w *World) handshake(from, to int) {
 	r.in[from] = replication.NewLink(r.recv, r.e)
 	var vc clock.Vector
 	w.locked(r, "handshake", func() { vc = r.e.Vector() })
-	s.ovc[to] = vc // the Sync: production's setOVC, and a report to the sender's startup gate
+	// The Sync: the sender's record of what the peer has (PeerVC) and a report to its startup
+	// gate, not the peer's OVC, which stays the last Ack's (production's syncReported).
+	s.peerVC[to] = vc
 	w.gateNotes(s, s.gate.Reported(r.id, vc, w.wall()))
 	w.conns++
 	snd := &sender{s: replication.NewSender(s.id, r.id, s.backlog), gen: w.conns, due: true}
@@ -612,7 +616,7 @@ func (w *World) deliver(from, to int, msg message) {
 			w.failf("member %d: ack from %d: %v", to, from, err)
 			return
 		}
-		r.ovc[from] = vc
+		r.ovc[from], r.peerVC[from] = vc, vc
 		// The sending link's reader (serve.go's readAcks): a member leaving the peer's
 		// direct set kicks a rewind.
 		if snd := r.out[from]; snd != nil && snd.gen == msg.gen && snd.s.Ack(vc, direct) {
@@ -706,7 +710,7 @@ func (w *World) handle(from, to int, f peerwire.Frame) (ok bool) {
 		peers := map[clock.MemberID]clock.Vector{}
 		for p := 1; p <= w.cfg.Members; p++ {
 			if p != to && w.connected(to, p) {
-				peers[clock.MemberID(p)] = r.ovc[p]
+				peers[clock.MemberID(p)] = r.peerVC[p]
 			}
 		}
 		for _, p := range replication.ResyncAfterMerge(clock.MemberID(from), ev.VC, peers) {
@@ -794,7 +798,9 @@ func (w *World) ovcRound() {
 				direct = direct.With(clock.MemberID(j))
 			}
 		}
-		ack := peerwire.Frame{Type: peerwire.Ack, Payload: peerwire.AppendAck(nil, w.vector(i), uint64(direct))}
+		var vc clock.Vector
+		w.locked(w.members[i], "Vector", func() { vc = ovcOf(w.members[i]) })
+		ack := peerwire.Frame{Type: peerwire.Ack, Payload: peerwire.AppendAck(nil, vc, uint64(direct))}
 		for j := 1; j <= w.cfg.Members; j++ {
 			if j != i && w.connected(i, j) {
 				msg := message{kind: msgAck, frames: []peerwire.Frame{ack}}
@@ -807,6 +813,16 @@ func (w *World) ovcRound() {
 	}
 }
 
+// ovcOf is m's OVC, as gc.go's: its vector clock bounded by what its disk holds (the engine
+// lock held).
+func ovcOf(m *member) clock.Vector {
+	var durable func() clock.Vector
+	if m.p != nil {
+		durable = m.p.DurableVector
+	}
+	return replication.DurableOVC(m.e.Vector(), durable)
+}
+
 // gcRound runs a tombstone collection cycle (replication.CollectRound, as gc.go does) on every
 // member, with its own vector clock and the latest OVC of every peer (nil when never heard).
 func (w *World) gcRound() {
@@ -815,7 +831,7 @@ func (w *World) gcRound() {
 			continue
 		}
 		w.locked(m, "CollectGarbage", func() {
-			ovcs := []clock.Vector{m.e.Vector()}
+			ovcs := []clock.Vector{ovcOf(m)}
 			for j := 1; j <= w.cfg.Members; j++ {
 				if j != int(m.id) {
 					ovcs = append(ovcs, m.ovc[j].Clone())
@@ -1191,9 +1207,11 @@ func (w *World) relays(gen *workload) {
 }
 
 // collect runs OVC exchanges and collections after everything settled, enough for the
-// two-phase collection to complete.
+// two-phase collection to complete. The first rounds span more than a second: members
+// advertise only what their disks hold, which the persistence loops fsync once a second
+// (persist.Persister.DurableVector).
 func (w *World) collect() {
-	for range 4 {
+	for range 8 {
 		w.ovcRound()
 		for range 30 {
 			w.step()
