@@ -23,9 +23,10 @@
 //	StateBegin vector total:uvarint                              (full resync: sender's vector)
 //	StateChunk raw bytes of the state (sum of chunks = total)
 //	StateEnd  (empty)
-//	Ack       vector n { member }                                (receiver's vector clock, its
-//	                                                             OVC, and the members it pulls
-//	                                                             from directly right now)
+//	Ack       vector n { member } vector                         (receiver's vector clock, the
+//	                                                             members it pulls from directly
+//	                                                             right now, and its OVC: the
+//	                                                             clock bounded by its disk)
 //	Ping      [vector]                                           (keeps an idle link alive; after
 //	                                                             a resync the sender's vector
 //	                                                             clock: the sync point a

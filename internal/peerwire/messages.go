@@ -160,9 +160,12 @@ func (rs *Records) Feed(p []byte, fn func(rec []byte) error) error {
 // Pending is the number of bytes of an incomplete record held.
 func (rs *Records) Pending() int { return len(rs.pending) }
 
-// AppendAck encodes an Ack: the receiver's vector clock and the members it currently has a
-// live link from (members 1..64, bit m-1), so that senders need not relay their batches.
-func AppendAck(dst []byte, vc clock.Vector, direct uint64) []byte {
+// AppendAck encodes an Ack: the receiver's vector clock (what it applied: the sender streams
+// and rewinds by it), the members it currently has a live link from (members 1..64, bit m-1,
+// so that senders need not relay their batches), then its OVC for tombstone collection (the
+// vector clock bounded by what its disk would reload; equal to the first when it does not
+// persist).
+func AppendAck(dst []byte, vc clock.Vector, direct uint64, ovc clock.Vector) []byte {
 	dst = AppendVector(dst, vc)
 	n := 0
 	for m := 1; m <= clock.MaxMembers; m++ {
@@ -176,31 +179,34 @@ func AppendAck(dst []byte, vc clock.Vector, direct uint64) []byte {
 			dst = binary.AppendUvarint(dst, uint64(m))
 		}
 	}
-	return dst
+	return AppendVector(dst, ovc)
 }
 
-// ParseAck decodes an Ack payload.
-func ParseAck(p []byte) (clock.Vector, uint64, error) {
+// ParseAck decodes an Ack payload: the vector clock, the direct set and the OVC.
+func ParseAck(p []byte) (vc clock.Vector, direct uint64, ovc clock.Vector, err error) {
 	vc, rest, err := ParseVector(p)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	n, k := binary.Uvarint(rest)
 	if k <= 0 || n > clock.MaxMembers {
-		return nil, 0, fmt.Errorf("%w: bad ack member count", ErrFrame)
+		return nil, 0, nil, fmt.Errorf("%w: bad ack member count", ErrFrame)
 	}
 	rest = rest[k:]
-	var direct uint64
 	for range n {
 		m, k := binary.Uvarint(rest)
 		if k <= 0 || m < 1 || m > clock.MaxMembers {
-			return nil, 0, fmt.Errorf("%w: bad ack member", ErrFrame)
+			return nil, 0, nil, fmt.Errorf("%w: bad ack member", ErrFrame)
 		}
 		direct |= 1 << (m - 1)
 		rest = rest[k:]
 	}
-	if len(rest) != 0 {
-		return nil, 0, fmt.Errorf("%w: trailing bytes after ack", ErrFrame)
+	ovc, rest, err = ParseVector(rest)
+	if err != nil {
+		return nil, 0, nil, err
 	}
-	return vc, direct, nil
+	if len(rest) != 0 {
+		return nil, 0, nil, fmt.Errorf("%w: trailing bytes after ack", ErrFrame)
+	}
+	return vc, direct, ovc, nil
 }

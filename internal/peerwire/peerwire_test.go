@@ -69,9 +69,10 @@ func TestMessagesRoundTrip(t *testing.T) {
 	if err != nil || !sv.Equal(v) || total != 123 {
 		t.Fatalf("state begin: %v %d %v", sv, total, err)
 	}
-	av, direct, err := ParseAck(AppendAck(nil, v, 1|1<<63))
-	if err != nil || !av.Equal(v) || direct != 1|1<<63 {
-		t.Fatalf("ack: %v %x %v", av, direct, err)
+	ov := clock.Vector(nil).Set(1, 1)
+	av, direct, aov, err := ParseAck(AppendAck(nil, v, 1|1<<63, ov))
+	if err != nil || !av.Equal(v) || direct != 1|1<<63 || !aov.Equal(ov) {
+		t.Fatalf("ack: %v %x %v %v", av, direct, aov, err)
 	}
 	for _, bad := range [][]byte{{1, 0, 1}, {1, 65, 1}, {2, 3, 1, 2, 1}} {
 		if _, err := ParseWholeVector(bad); err == nil {

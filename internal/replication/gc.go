@@ -17,9 +17,8 @@ import (
 // older disk, still holding the removed data, and a full resync would merge it back into
 // members that no longer have the tombstone (docs/testing.md, bug 7). GC waits for the fsync.
 
-// setOVC records the latest vector clock member id acknowledged.
+// setOVC records the latest OVC member id acknowledged (its vector clock bounded by its disk).
 func (r *Replicator) setOVC(id clock.MemberID, vc clock.Vector) {
-	defer r.peerReported(id, vc) // after the unlock: the startup gate (startup.go)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p := r.peers[id]; p != nil {

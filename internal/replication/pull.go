@@ -186,9 +186,10 @@ func (r *Replicator) sendAcks(ctx context.Context, conn net.Conn, wr *peerwire.W
 		case <-t.C:
 		}
 		r.e.Lock()
-		vc := r.ovc() // bounded by what the disk holds (gc.go)
+		vc := r.e.Vector()
+		ovc := r.ovc() // bounded by what the disk holds (gc.go)
 		r.e.Unlock()
-		buf = peerwire.AppendAck(buf[:0], vc, r.direct())
+		buf = peerwire.AppendAck(buf[:0], vc, r.direct(), ovc)
 		conn.SetWriteDeadline(time.Now().Add(idleTimeout))
 		if wr.Write(peerwire.Ack, buf) != nil || wr.Flush() != nil {
 			conn.Close()

@@ -207,13 +207,14 @@ func (s *session) readAcks(rd *peerwire.Reader) {
 			s.r.log.Warn("peer link protocol error: unexpected frame", "member", s.p.id, "type", f.Type)
 			return
 		}
-		vc, direct, err := peerwire.ParseAck(f.Payload)
+		vc, direct, ovc, err := peerwire.ParseAck(f.Payload)
 		if err != nil {
 			s.r.log.Warn("peer link sent a bad ack", "member", s.p.id, "err", err)
 			return
 		}
-		kick := s.snd.Ack(vc, direct)
-		s.r.setOVC(s.p.id, vc)
+		kick := s.snd.Ack(vc, direct) // streaming goes by what the peer applied
+		s.r.setOVC(s.p.id, ovc)       // collection by what it would reload (gc.go)
+		s.r.peerReported(s.p.id, vc)  // the startup gate by what it holds
 		if kick {
 			select {
 			case s.kick <- struct{}{}:

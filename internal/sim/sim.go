@@ -611,12 +611,12 @@ func (w *World) deliver(from, to int, msg message) {
 	r := w.members[to]
 	w.Stats.Delivered++
 	if msg.kind == msgAck {
-		vc, direct, err := peerwire.ParseAck(msg.frames[0].Payload)
+		vc, direct, ovc, err := peerwire.ParseAck(msg.frames[0].Payload)
 		if err != nil {
 			w.failf("member %d: ack from %d: %v", to, from, err)
 			return
 		}
-		r.ovc[from], r.peerVC[from] = vc, vc
+		r.ovc[from], r.peerVC[from] = ovc, vc
 		// The sending link's reader (serve.go's readAcks): a member leaving the peer's
 		// direct set kicks a rewind.
 		if snd := r.out[from]; snd != nil && snd.gen == msg.gen && snd.s.Ack(vc, direct) {
@@ -798,9 +798,9 @@ func (w *World) ovcRound() {
 				direct = direct.With(clock.MemberID(j))
 			}
 		}
-		var vc clock.Vector
-		w.locked(w.members[i], "Vector", func() { vc = ovcOf(w.members[i]) })
-		ack := peerwire.Frame{Type: peerwire.Ack, Payload: peerwire.AppendAck(nil, vc, uint64(direct))}
+		var vc, ovc clock.Vector
+		w.locked(w.members[i], "Vector", func() { vc, ovc = w.members[i].e.Vector(), ovcOf(w.members[i]) })
+		ack := peerwire.Frame{Type: peerwire.Ack, Payload: peerwire.AppendAck(nil, vc, uint64(direct), ovc)}
 		for j := 1; j <= w.cfg.Members; j++ {
 			if j != i && w.connected(i, j) {
 				msg := message{kind: msgAck, frames: []peerwire.Frame{ack}}
