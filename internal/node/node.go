@@ -336,9 +336,6 @@ func (n *Node) PeerAddr() string {
 	return addrString(n.Replication.Addr())
 }
 
-// Addr is the client address the member listens on.
-func (n *Node) Addr() string { return n.Server.Addr().String() }
-
 // String describes the member for logs.
 func (n *Node) String() string {
 	return fmt.Sprintf("member %d (%s)", n.Config.Int("member-id"), n.Config.String("member-name"))

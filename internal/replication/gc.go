@@ -26,14 +26,6 @@ func (r *Replicator) setOVC(id clock.MemberID, vc clock.Vector) {
 	}
 }
 
-// syncReported records the vector clock peer id sent in its Sync: its applied vector clock,
-// which the startup gate takes but tombstone collection must not (it can be ahead of the
-// peer's disk). The peer's OVC stays the last it acknowledged, a durable lower bound, until
-// its next Ack.
-func (r *Replicator) syncReported(id clock.MemberID, vc clock.Vector) {
-	r.peerReported(id, vc)
-}
-
 // ovcs returns the OVCs of every member GC must wait for: own first, then every peer not
 // forgotten (nil for a peer never heard from, which holds collection back). The caller holds
 // the engine lock.

@@ -237,7 +237,7 @@ func TestCausalBufferOverflowClosesLinkForResync(t *testing.T) {
 	}
 	select {
 	case err := <-errc:
-		if !errors.Is(err, errOverflow) {
+		if !errors.Is(err, ErrOverflow) {
 			t.Fatalf("PullConn: %v", err)
 		}
 	case <-time.After(5 * time.Second):
@@ -366,7 +366,7 @@ func TestNoRelayToPeersThatPullDirectlyAndRewindWhenALinkDrops(t *testing.T) {
 			m.r.mu.Lock()
 			defer m.r.mu.Unlock()
 			s := m.r.serving[peer]
-			return s != nil && s.direct.Load() == want
+			return s != nil && s.snd.direct.Load() == want
 		}
 	}
 	waitFor(t, "B knows C's links", directAll(b, 3, 0b011))

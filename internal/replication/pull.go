@@ -249,9 +249,6 @@ func (in *inbound) handle(f peerwire.Frame) error {
 	return nil
 }
 
-// errOverflow is ErrOverflow under the name the link tests use.
-var errOverflow = ErrOverflow
-
 // receiver returns the member's Receiver, made at first use. The caller holds the engine lock.
 func (r *Replicator) receiver() *Receiver {
 	if r.recv == nil {

@@ -379,10 +379,3 @@ func (r *Replicator) Forget(id clock.MemberID) error {
 	r.log.Warn("member forgotten: its links are closed and it will be refused", "member", id)
 	return nil
 }
-
-// isForgotten reports whether id was forgotten.
-func (r *Replicator) isForgotten(id clock.MemberID) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.forgotten[id]
-}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/concord-db/concord/internal/clock"
@@ -40,9 +39,6 @@ type session struct {
 	done chan struct{}
 	once sync.Once
 	snd  *Sender
-	// direct is the Sender's direct set (the members the peer pulls from directly, from its
-	// acks), as tests watch it.
-	direct *atomic.Uint64
 	// kick wakes the writer when an ack asks for a rewind.
 	kick chan struct{}
 	// wake is signalled by the sink when a batch this link sends is appended while it waits
@@ -137,7 +133,6 @@ func (r *Replicator) ServeConn(conn net.Conn) {
 	}
 	s := &session{r: r, p: p, conn: conn, done: make(chan struct{}), kick: make(chan struct{}, 1),
 		wake: make(chan struct{}, 1), snd: NewSender(r.cfg.Member, p.id, r.backlog)}
-	s.direct = &s.snd.direct
 	r.serving[p.id] = s
 	p.name = hello.Name
 	r.mu.Unlock()
@@ -170,7 +165,9 @@ func (r *Replicator) ServeConn(conn net.Conn) {
 		return
 	}
 	conn.SetDeadline(time.Time{})
-	r.syncReported(p.id, vc)
+	// The Sync is the peer's applied vector clock: the startup gate takes it; the peer's OVC
+	// (collection) stays the last it acknowledged until its next Ack (gc.go).
+	r.peerReported(p.id, vc)
 	go s.readAcks(rd)
 	if err := s.stream(wr, vc); err != nil && !s.closed() {
 		r.log.Info("peer link (sending) ended", "member", p.id, "err", err)

@@ -65,17 +65,6 @@ func parseLuaNumber(s string) (float64, error) {
 	return 0, fmt.Errorf("not a number: %q", s)
 }
 
-func trimSpace(s string) string {
-	i, j := 0, len(s)
-	for i < j && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
-		i++
-	}
-	for j > i && (s[j-1] == ' ' || s[j-1] >= '\t' && s[j-1] <= '\r') {
-		j--
-	}
-	return s[i:j]
-}
-
 // tobit normalizes a number as LuaBitOp's barg does (adding 2^52+2^51 and keeping the low 32
 // bits): rounded to the nearest integer, ties to even, then taken modulo 2^32.
 func tobit(f float64) uint32 {

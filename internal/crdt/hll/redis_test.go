@@ -29,25 +29,6 @@ var families = []family{
 	{"s", 40, func(i int) []byte { return []byte{byte('a' + i%26), byte(i / 26)} }},
 }
 
-// steps splits 0..n into the PFADD batches of a sequence: one element at a time first, then
-// growing batches.
-func steps(n int) [][2]int {
-	var out [][2]int
-	for i := 0; i < n; {
-		size := 1
-		switch {
-		case i >= 20000:
-			size = 997
-		case i >= 300:
-			size = 97
-		}
-		j := min(i+size, n)
-		out = append(out, [2]int{i, j})
-		i = j
-	}
-	return out
-}
-
 // pfadd applies PFADD of elems to v as the command layer does.
 func pfadd(v *Value, seq *uint64, elems [][]byte) bool {
 	u, changed := AddElements(v.Registers(), v.Dense(), elems, 3000)
