@@ -3,6 +3,7 @@ package orset
 import (
 	"bytes"
 	"errors"
+	"github.com/concord-db/concord/internal/crdt/crdttest"
 	"slices"
 	"testing"
 
@@ -127,16 +128,7 @@ func TestMergeEqualsUnionOfHistories(t *testing.T) {
 func TestMergeLaws(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		reps, _ := simulate(t)
-		a, b, c := reps[0], reps[1], reps[2]
-		if stateOf(merged(a, b)) != stateOf(merged(b, a)) {
-			t.Fatal("not commutative")
-		}
-		if stateOf(merged(merged(a, b), c)) != stateOf(merged(a, merged(b, c))) {
-			t.Fatal("not associative")
-		}
-		if stateOf(merged(a, a)) != stateOf(a) {
-			t.Fatal("not idempotent")
-		}
+		crdttest.MergeLaws(t, reps[0], reps[1], reps[2], merged, stateOf)
 	})
 }
 
