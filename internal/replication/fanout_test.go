@@ -18,10 +18,19 @@ func TestFramesAreEncodedOnceForPeersInStep(t *testing.T) {
 	c := newMember(t, 3, "s", 1, 2)
 	link(t, b, a)
 	link(t, c, a)
+	// Both links past their handshake, so both cursors start at the same backlog position:
+	// a session is registered before its peer's Sync arrives, and a link whose handshake
+	// came after the first writes would start elsewhere and never be in step.
 	waitFor(t, "both links", func() bool {
 		a.r.mu.Lock()
 		defer a.r.mu.Unlock()
-		return len(a.r.serving) == 2
+		synced := 0
+		for _, s := range a.r.serving {
+			if s.snd.peerVC.Load() != nil { // set by the handshake
+				synced++
+			}
+		}
+		return synced == 2
 	})
 	const n = 3000
 	val := strings.Repeat("x", 100) // frames large enough to be compressed
