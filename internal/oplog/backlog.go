@@ -90,6 +90,7 @@ func (b *Backlog) add(d clock.Dot, data []byte) {
 			seg.first, seg.data = b.end, seg.data[:0]
 		} else {
 			seg = &segment{first: b.end, data: make([]byte, 0, max(segmentBytes, need))}
+			prefault(seg.data[:cap(seg.data)])
 		}
 		b.segs = append(b.segs, seg)
 	}
