@@ -6,18 +6,19 @@ import (
 	"io"
 	"sync/atomic"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
-// CompressMin is the payload size from which Writer tries zstd: below it the frame overhead
+// CompressMin is the payload size from which Writer compresses: below it the frame overhead
 // of compression outweighs the gain.
 const CompressMin = 512
 
 // Writer writes frames to a buffered stream. It is used by one goroutine at a time.
 type Writer struct {
 	w     *bufio.Writer
-	enc   *zstd.Encoder
-	level int // zstd level of enc, 0 when not compressing
+	enc   *zstd.Encoder // levels 2 and up
+	level int           // compression level (SetCompression), 0 when not compressing
 	buf   []byte
 	zbuf  []byte
 	Bytes *atomic.Uint64 // bytes written, if set
@@ -25,8 +26,8 @@ type Writer struct {
 	Raw, Wire *atomic.Uint64
 }
 
-// NewWriter returns a Writer on w; compress enables zstd for payloads of CompressMin bytes or
-// more (kept only when smaller).
+// NewWriter returns a Writer on w; compress enables compression level 1 (S2) for payloads of
+// CompressMin bytes or more (kept only when smaller).
 func NewWriter(w io.Writer, compress bool) *Writer {
 	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10)}
 	if compress {
@@ -36,9 +37,13 @@ func NewWriter(w io.Writer, compress bool) *Writer {
 	return wr
 }
 
-// SetCompression switches zstd off (level 0) or on at a zstd level (1..22, mapped onto the
-// encoder's speed classes: 1 fastest, 2–5 default, 6–9 better, 10+ best) for the frames
-// written from now on; a reader needs no notice (each frame says whether it is compressed).
+// SetCompression sets the compression of the frames written from now on: level 0 none, level
+// 1 S2 (the fastest: on frames of SET batches, zstd's fastest level cost 0.1 µs of CPU or more
+// per batch to compress on the sending member and about 0.08 to decompress on each receiving
+// one, S2 a quarter to a third of that, for frames 2.9 times smaller instead of 6.7), levels 2..22
+// zstd at that level (mapped onto the encoder's speed classes: 2–5 default, 6–9 better, 10+
+// best), for links where bytes cost more than CPU. A reader needs no notice (each frame says
+// how it is compressed).
 func (w *Writer) SetCompression(level int) {
 	if level == w.level {
 		return
@@ -48,7 +53,7 @@ func (w *Writer) SetCompression(level int) {
 		w.enc = nil
 	}
 	w.level = level
-	if level > 0 {
+	if level > 1 {
 		w.enc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
 			zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
 	}
@@ -72,10 +77,15 @@ func (w *Writer) Encode(dst []byte, t Type, payload []byte) ([]byte, error) {
 		return dst, fmt.Errorf("peerwire: %s payload of %d bytes exceeds the frame limit", t, len(payload))
 	}
 	var flags uint8
-	if w.enc != nil && len(payload) >= CompressMin {
-		w.zbuf = w.enc.EncodeAll(payload, w.zbuf[:0])
+	if w.level > 0 && len(payload) >= CompressMin {
+		flag := uint8(FlagZstd)
+		if w.enc != nil {
+			w.zbuf = w.enc.EncodeAll(payload, w.zbuf[:0])
+		} else {
+			w.zbuf, flag = s2.Encode(w.zbuf[:cap(w.zbuf)], payload), FlagS2
+		}
 		if len(w.zbuf) < len(payload) {
-			payload, flags = w.zbuf, FlagZstd
+			payload, flags = w.zbuf, flag
 		}
 	}
 	return AppendFrame(dst, t, flags, payload), nil
@@ -108,8 +118,8 @@ func (w *Writer) Close() {
 	}
 }
 
-// Reader reads and validates frames, decompressing their payloads. Payloads are valid until
-// the next Read.
+// Reader reads and validates frames, decompressing their payloads (either codec, whatever the
+// reader's own links send). Payloads are valid until the next Read.
 type Reader struct {
 	r     *bufio.Reader
 	dec   *zstd.Decoder
@@ -133,7 +143,24 @@ func (r *Reader) Read() (Frame, error) {
 	if r.Bytes != nil {
 		r.Bytes.Add(uint64(HeaderLen + len(f.Payload) + TrailerLen))
 	}
-	if f.Flags&FlagZstd != 0 {
+	switch f.Flags {
+	case FlagS2:
+		// The block states its decompressed length first: refuse a large one before
+		// allocating.
+		n, err := s2.DecodedLen(f.Payload)
+		if err != nil {
+			return Frame{}, fmt.Errorf("%w: %s frame: s2: %w", ErrFrame, f.Type, err)
+		}
+		if n > MaxFrame {
+			return Frame{}, fmt.Errorf("%w: %s frame decompresses past the limit", ErrFrame, f.Type)
+		}
+		out, err := s2.Decode(r.dbuf[:cap(r.dbuf)], f.Payload)
+		if err != nil {
+			return Frame{}, fmt.Errorf("%w: %s frame: s2: %w", ErrFrame, f.Type, err)
+		}
+		r.dbuf = out
+		f.Payload, f.Flags = out, 0
+	case FlagZstd:
 		if r.dec == nil {
 			r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
 				zstd.WithDecoderMaxMemory(MaxFrame), zstd.WithDecoderMaxWindow(MaxFrame))

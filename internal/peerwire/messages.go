@@ -8,7 +8,8 @@ import (
 )
 
 // Version is the protocol version sent in Hello; a peer with another version is refused.
-const Version = 1
+// Version 2 added FlagS2 (S2-compressed frames, what compression level 1 sends).
+const Version = 2
 
 // NonceLen and MACLen are the sizes of the handshake's nonces and MACs.
 const (

@@ -2,6 +2,7 @@ package peerwire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -10,9 +11,12 @@ import (
 )
 
 func TestFrameRoundTripWithAndWithoutCompression(t *testing.T) {
-	for _, compress := range []bool{false, true} {
+	// Level 0 sends payloads as they are, level 1 S2, levels 2 and up zstd; a reader reads all
+	// of them, whatever it would send itself.
+	for level, flag := range map[int]uint8{0: 0, 1: FlagS2, 2: FlagZstd, 9: FlagZstd} {
 		var buf bytes.Buffer
-		w := NewWriter(&buf, compress)
+		w := NewWriter(&buf, false)
+		w.SetCompression(level)
 		big := []byte(strings.Repeat("abcdefgh", 1000))
 		for _, p := range [][]byte{nil, []byte("small"), big} {
 			if err := w.Write(Data, p); err != nil {
@@ -20,16 +24,31 @@ func TestFrameRoundTripWithAndWithoutCompression(t *testing.T) {
 			}
 		}
 		w.Flush()
-		if compress && buf.Len() > 2000 {
-			t.Errorf("compressed stream of %d bytes", buf.Len())
+		if level > 0 && buf.Len() > 2000 {
+			t.Errorf("level %d: compressed stream of %d bytes", level, buf.Len())
 		}
+		raw := buf.Bytes()
 		r := NewReader(&buf)
-		for _, want := range [][]byte{nil, []byte("small"), big} {
-			f, err := r.Read()
-			if err != nil || f.Type != Data || !bytes.Equal(f.Payload, want) {
-				t.Fatalf("compress=%v: %v %v %d bytes", compress, err, f.Type, len(f.Payload))
+		off := 0
+		for i, want := range [][]byte{nil, []byte("small"), big} {
+			if i == 2 && raw[off+1] != flag {
+				t.Errorf("level %d: flags %#x, want %#x", level, raw[off+1], flag)
 			}
+			f, err := r.Read()
+			if err != nil || f.Type != Data || f.Flags != 0 || !bytes.Equal(f.Payload, want) {
+				t.Fatalf("level %d: %v %v %d bytes", level, err, f.Type, len(f.Payload))
+			}
+			_, _, n, _ := ParseHeader(raw[off:])
+			off += HeaderLen + n + TrailerLen
 		}
+	}
+	var buf bytes.Buffer
+	w := NewWriter(&buf, true)
+	big := bytes.Repeat([]byte("x"), 4*CompressMin)
+	w.Write(Data, big)
+	w.Flush()
+	if buf.Bytes()[1] != FlagS2 {
+		t.Errorf("NewWriter with compression: flags %#x, want S2", buf.Bytes()[1])
 	}
 }
 
@@ -43,6 +62,9 @@ func TestReaderRefusesBadFrames(t *testing.T) {
 		"bad crc":      append(append([]byte{}, good[:len(good)-1]...), good[len(good)-1]^0xff),
 		"truncated":    good[:len(good)-2],
 		"bad zstd":     AppendFrame(nil, Data, FlagZstd, []byte("garbage")),
+		"bad s2":       AppendFrame(nil, Data, FlagS2, []byte("\x10garbage")),
+		"s2 too long":  AppendFrame(nil, Data, FlagS2, binary.AppendUvarint(nil, MaxFrame+1)),
+		"both codecs":  AppendFrame(nil, Data, FlagZstd|FlagS2, nil),
 	} {
 		_, err := NewReader(bytes.NewReader(raw)).Read()
 		if err == nil || (name != "truncated" && !errors.Is(err, ErrFrame)) {
@@ -120,11 +142,14 @@ func FuzzReader(f *testing.F) {
 	seed = AppendFrame(seed, Sync, 0, AppendVector(nil, clock.Vector(nil).Set(1, 3)))
 	seed = AppendFrame(seed, Data, 0, AppendRecord(nil, []byte("rec")))
 	f.Add(seed)
-	var z bytes.Buffer
-	w := NewWriter(&z, true)
-	w.Write(Data, bytes.Repeat([]byte("zz"), 1000))
-	w.Flush()
-	f.Add(z.Bytes())
+	for _, level := range []int{1, 3} { // an S2 frame and a zstd one
+		var z bytes.Buffer
+		w := NewWriter(&z, false)
+		w.SetCompression(level)
+		w.Write(Data, bytes.Repeat([]byte("zz"), 1000))
+		w.Flush()
+		f.Add(z.Bytes())
+	}
 	f.Add([]byte{byte(Data), 0, 0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := NewReader(bytes.NewReader(data))

@@ -127,3 +127,39 @@ func TestSinkWakesOnlyLinksThatSendTheBatch(t *testing.T) {
 		t.Fatalf("%d woken links still registered", left)
 	}
 }
+
+// A pooled frame's buffer is recycled only once every holder is done with it: the link that
+// built it, each link that took it, and the ring until the frame leaves it.
+func TestPooledFrameIsRecycledAfterTheLastHolder(t *testing.T) {
+	var ring FrameCache
+	bl := oplog.New(1 << 20)
+	builder := NewSender(1, 2, bl)
+	taker := NewSender(1, 3, bl)
+	for _, s := range []*Sender{builder, taker} {
+		if _, err := s.Handshake(nil, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bl.Append(&effect.Effect{Origin: 1, Seq: 1, HLC: 1, Ops: []effect.Op{{Kind: effect.StringSet, Key: "k", Value: []byte("v")}}})
+	built := builder.Next(1<<16, &ring)
+	if built.Kind != StepBuild {
+		t.Fatalf("builder step %v", built.Kind)
+	}
+	taken := taker.Next(1<<16, &ring)
+	if taken.Kind != StepShared || taken.Frame != built.Frame {
+		t.Fatalf("taker step %v", taken.Kind)
+	}
+	f := built.Frame
+	f.FinishPooled(append(getWire(64), "frame"...))
+	f.Release() // the builder has written it
+	for range sharedFrames {
+		ring.Publish(&SharedFrame{ready: make(chan struct{})}) // the ring lets go of f
+	}
+	if w, _ := f.Wire(); string(w) != "frame" {
+		t.Fatalf("recycled while a link still held it: %q", w)
+	}
+	f.Release() // the taker has written it
+	if w, _ := f.Wire(); w != nil {
+		t.Fatalf("not recycled after the last holder: %q", w)
+	}
+}

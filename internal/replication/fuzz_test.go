@@ -13,7 +13,7 @@ import (
 // FuzzListenHandshake plays arbitrary bytes as the dialing side of a handshake: the listener
 // must refuse (or, impossibly without the secret, accept) without panicking.
 func FuzzListenHandshake(f *testing.F) {
-	hello := peerwire.AppendFrame(nil, peerwire.Hello, 0, peerwire.AppendHello(nil, peerwire.HelloMsg{Version: 1, Member: 1, Name: "a"}))
+	hello := peerwire.AppendFrame(nil, peerwire.Hello, 0, peerwire.AppendHello(nil, peerwire.HelloMsg{Version: peerwire.Version, Member: 1, Name: "a"}))
 	f.Add(hello)
 	f.Add(append(append([]byte{}, hello...), peerwire.AppendFrame(nil, peerwire.Auth, 0, make([]byte, 32))...))
 	f.Add([]byte("garbage"))
@@ -37,6 +37,19 @@ func FuzzInbound(f *testing.F) {
 	seed = peerwire.AppendFrame(seed, peerwire.StateChunk, 0, []byte("abc"))
 	seed = peerwire.AppendFrame(seed, peerwire.StateEnd, 0, nil)
 	f.Add(seed)
+	// Compressed Data frames, as links send them: S2 (level 1, the default) and zstd.
+	for _, level := range []int{1, 3} {
+		var recs []byte
+		for seq := uint64(1); seq <= 40; seq++ {
+			recs = peerwire.AppendRecord(recs, batchOf(2, seq, nil, "key", "value-value-value"))
+		}
+		var buf bytes.Buffer
+		w := peerwire.NewWriter(&buf, false)
+		w.SetCompression(level)
+		w.Write(peerwire.Data, recs)
+		w.Flush()
+		f.Add(buf.Bytes())
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e := engine.New(engine.Config{Member: 1, KeepTombstones: true})
 		r, err := New(e, Config{Member: 1, Peers: []Peer{{ID: 2, Addr: "x"}}, PendingLimit: 1 << 16})

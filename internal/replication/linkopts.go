@@ -10,7 +10,7 @@ import (
 // crdt-compression-level, crdt-link-max-bandwidth, crdt-batch-max-bytes, crdt-flush-interval).
 type LinkOptions struct {
 	Compress         bool
-	CompressionLevel int           // zstd level 1..22 (0: 1)
+	CompressionLevel int           // 1 (S2) or a zstd level 2..22 (0: 1)
 	MaxBandwidth     int64         // bytes per second per link, 0: no cap
 	BatchMaxBytes    int           // data frame size (0: 64 KiB), at most peerwire.MaxFrame
 	FlushInterval    time.Duration // longest wait for more data before a flush (0: 1 ms)
@@ -25,7 +25,8 @@ func (r *Replicator) SetLinkOptions(o LinkOptions) {
 // LinkOptions returns the WAN settings in force.
 func (r *Replicator) LinkOptions() LinkOptions { return *r.link.Load() }
 
-// level is the zstd level links use, 0 when compression is off.
+// level is the compression level links use (peerwire.Writer.SetCompression), 0 when
+// compression is off.
 func (o *LinkOptions) level() int {
 	if !o.Compress {
 		return 0

@@ -58,8 +58,9 @@ type Config struct {
 	// OVCInterval is how often a receiver sends its vector clock to the sender (and so how
 	// fresh lag and GC information are); GCInterval how often tombstones are collected.
 	OVCInterval, GCInterval time.Duration
-	// Compress enables zstd on data frames above peerwire.CompressMin bytes, at
-	// CompressionLevel (a zstd level, 1..22; 0: 1).
+	// Compress enables compression of data frames above peerwire.CompressMin bytes, at
+	// CompressionLevel (1..22; 0: 1): S2 at level 1, zstd at that level above
+	// (peerwire.Writer.SetCompression).
 	Compress         bool
 	CompressionLevel int
 	// MaxBandwidth caps, in bytes per second, what each link sends (0: no cap).

@@ -180,8 +180,11 @@ const (
 // Step is what one call of Next decided.
 type Step struct {
 	Kind    StepKind
-	Records []byte       // StepBuild, StepRecords: valid until the next call of Next
-	Frame   *SharedFrame // StepBuild, StepShared
+	Records []byte // StepBuild, StepRecords: valid until the next call of Next
+	// Frame (StepBuild, StepShared) counts the link as one of its holders: a driver whose
+	// frames come from the buffer pool (serve.go) calls Frame.Release once it has sent the
+	// frame or given up on it; one that does not pool (the simulator) need not.
+	Frame *SharedFrame
 	// CaughtUp is set when the cursor reached the backlog's end: the driver flushes and waits
 	// until the sink appends a batch whose origin is not in Skip (or an ack kicks a rewind).
 	CaughtUp bool
@@ -228,6 +231,7 @@ func (s *Sender) Next(size int, share FrameShare) Step {
 		st.Kind, st.Records = StepRecords, s.out
 	} else if f := sharedAt(share, s.cursor, skip, vc); f != nil {
 		s.cursor = f.end
+		f.hold()
 		st.Kind, st.Frame = StepShared, f
 	} else {
 		start := s.cursor
@@ -237,6 +241,7 @@ func (s *Sender) Next(size int, share FrameShare) Step {
 			f := &SharedFrame{start: start, end: s.cursor, skip: skip, info: s.info, raw: len(s.out),
 				ready: make(chan struct{})}
 			s.info = oplog.ReadInfo{} // f keeps its Min
+			f.hold()
 			st.Kind, st.Frame = StepBuild, f
 			if share != nil && !f.info.Covered {
 				share.Publish(f)

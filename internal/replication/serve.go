@@ -293,15 +293,16 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			return errors.New("peer fell behind the backlog; resyncing")
 		case StepBuild:
 			r.framesBuilt.Add(1)
-			wire, err := wr.Encode(make([]byte, 0, len(st.Records)/2+64), peerwire.Data, st.Records)
+			wire, err := wr.Encode(getWire(len(st.Records)/2+64), peerwire.Data, st.Records)
 			if err != nil {
 				wire = nil
 			}
-			st.Frame.Finish(wire)
-			if err != nil {
-				return err
+			st.Frame.FinishPooled(wire)
+			if err == nil {
+				err = wr.WriteEncoded(wire, len(st.Records))
 			}
-			if err := wr.WriteEncoded(wire, len(st.Records)); err != nil {
+			st.Frame.Release()
+			if err != nil {
 				return err
 			}
 		case StepShared:
@@ -309,13 +310,16 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			select {
 			case <-st.Frame.Ready():
 			case <-s.done:
+				st.Frame.Release()
 				return nil
 			}
 			wire, raw := st.Frame.Wire()
-			if wire == nil {
-				return errors.New("a shared frame could not be encoded")
+			err := errors.New("a shared frame could not be encoded")
+			if wire != nil {
+				err = wr.WriteEncoded(wire, raw)
 			}
-			if err := wr.WriteEncoded(wire, raw); err != nil {
+			st.Frame.Release()
+			if err != nil {
 				return err
 			}
 		case StepRecords:
