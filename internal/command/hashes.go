@@ -109,16 +109,28 @@ func hsetCommand(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	state := c.hashState(c.DB(), key)
+	state := m // the map even when the hash is not live, for the counter totals
+	if state == nil {
+		state = c.hashState(c.DB(), key)
+	}
 	n := (len(c.Args) - 2) / 2
+	ev := make([][]byte, 2*n) // Elems and Values share one allocation
 	op := effect.Op{Kind: effect.HashSet, DB: c.DB(), Key: key, Created: stamp,
-		Elems: make([][]byte, n), Values: make([][]byte, n)}
+		Elems: ev[:n:n], Values: ev[n:]}
 	var fresh map[string]struct{} // fields created by this command so far
 	created := int64(0)
 	for i := range n {
 		f, v := c.Args[2+2*i], c.Args[3+2*i]
-		if m.Has(f) {
-			op.Elems[i], op.Values[i] = fieldArg(m, f), hclone(v)
+		w := state.ForWrite(f) // one lookup for the name, value and totals
+		if m != nil && w.Live {
+			// An existing field: the operation shares its stored name, and its stored value
+			// when the same bytes are written again (both are immutable).
+			op.Elems[i] = w.Name
+			if w.Value != nil && string(w.Value) == string(v) {
+				op.Values[i] = w.Value
+			} else {
+				op.Values[i] = hclone(v)
+			}
 		} else {
 			// A new field: its name and value share one allocation.
 			buf := make([]byte, len(f)+len(v))
@@ -135,17 +147,19 @@ func hsetCommand(c *Ctx) error {
 				created++
 			}
 		}
-		if state != nil {
-			if t := state.Totals(f); t != nil {
-				if op.ElemOffsets == nil {
-					op.ElemOffsets = make([][]register.Total, n)
-				}
-				op.ElemOffsets[i] = t
+		if w.Totals != nil {
+			if op.ElemOffsets == nil {
+				op.ElemOffsets = make([][]register.Total, n)
 			}
+			op.ElemOffsets[i] = w.Totals
 		}
 	}
 	c.E.Emit(op)
-	c.settleHash(key)
+	if m != nil {
+		c.settleMap(m) // the write went to m: a live hash keeps its map
+	} else {
+		c.settleHash(key)
+	}
 	if c.Cmd.Name == "hmset" {
 		c.W.Simple("OK")
 	} else {
@@ -160,20 +174,26 @@ func hsetnxCommand(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := c.Args[2]
-	if m.Has(f) {
+	state := m // the map even when the hash is not live, for the counter totals
+	if state == nil {
+		state = c.hashState(c.DB(), key)
+	}
+	w := state.ForWrite(c.Args[2])
+	if m != nil && w.Live {
 		c.W.Int(0)
 		return nil
 	}
 	op := effect.Op{Kind: effect.HashSet, DB: c.DB(), Key: key, Created: created,
 		Elems: [][]byte{c.Value(2)}, Values: [][]byte{c.Value(3)}}
-	if state := c.hashState(c.DB(), key); state != nil {
-		if t := state.Totals(f); t != nil {
-			op.ElemOffsets = [][]register.Total{t}
-		}
+	if w.Totals != nil {
+		op.ElemOffsets = [][]register.Total{w.Totals}
 	}
 	c.E.Emit(op)
-	c.settleHash(key)
+	if m != nil {
+		c.settleMap(m)
+	} else {
+		c.settleHash(key)
+	}
 	c.W.Int(1)
 	return nil
 }
@@ -614,9 +634,18 @@ func (c *Ctx) hashLimits() (entries, value int64) {
 func (c *Ctx) settleHash(key string) {
 	if ent := c.E.Store().DB(c.DB()).Get(key); ent != nil {
 		if m, ok := ent.Value.(*ormap.Map); ok {
-			m.Settle(c.hashLimits())
+			c.settleMap(m)
 		}
 	}
+}
+
+// settleMap is settleHash for the map of the written hash.
+func (c *Ctx) settleMap(m *ormap.Map) {
+	if m.Converted() {
+		m.Settled() // converted for good: the limits no longer matter
+		return
+	}
+	m.Settle(c.hashLimits())
 }
 
 // hashEncoding is what OBJECT ENCODING says in Redis 7.0: a hash starts as a listpack and

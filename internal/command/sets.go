@@ -124,12 +124,30 @@ func saddCommand(c *Ctx) error {
 		before = setOf(ent).Len()
 	}
 	created := c.setCreation(db, key, ent)
+	var s *orset.Set
+	if ent != nil {
+		s = setOf(ent)
+	}
 	elems := make([][]byte, 0, len(c.Args)-2)
 	for i := 2; i < len(c.Args); i++ {
-		elems = append(elems, c.Value(i)) // re-adding a member is a fresh add (principle 5)
+		// Re-adding a member is a fresh add (principle 5); its operation shares the string the
+		// set holds (immutable) instead of a copy of the argument.
+		if s != nil {
+			if name, ok := s.Stored(c.Args[i]); ok {
+				elems = append(elems, setBytes(name))
+				continue
+			}
+		}
+		elems = append(elems, c.Value(i))
 	}
 	c.E.Emit(effect.Op{Kind: effect.SetAdd, DB: db, Key: key, Created: created, Elems: elems})
-	c.W.Int(int64(c.setLen(db, key) - before))
+	after := 0
+	if s != nil {
+		after = s.Len() // the adds went to s: a live set keeps its value
+	} else {
+		after = c.setLen(db, key)
+	}
+	c.W.Int(int64(after - before))
 	return nil
 }
 

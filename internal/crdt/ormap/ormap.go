@@ -58,6 +58,9 @@ type Map struct {
 	hashtable bool
 	pending   bool
 	pendLen   int
+	// hint is the slot of the field ForWrite found last, so that the write it prepares finds
+	// the field again without hashing its name (see slotOf).
+	hint int32
 }
 
 // slot is one live field: compact (val, hlc, dot) or full (reg).
@@ -426,13 +429,71 @@ func (m *Map) bury(name string, reg *register.Value) {
 	m.dead[name] = reg
 }
 
+// Field is what a local write of a field needs to know of it (see ForWrite).
+type Field struct {
+	// Live says whether the field is live.
+	Live bool
+	// Name is the stored name of a live field (nil when the field is not live): an operation
+	// about the field shares it instead of copying the argument, and finds the field's slot
+	// without a second lookup.
+	Name []byte
+	// Value is the stored value of a live field held compactly (one write, no counters), nil
+	// otherwise: a write of the same bytes can share it.
+	Value []byte
+	// Totals is a copy of the field's counter totals (live or dead), nil when it has none.
+	Totals []register.Total
+}
+
+// ForWrite looks field up once for a local write (HSET, HMSET, HSETNX): its stored name, value
+// and counter totals. It remembers the field's slot for the write that follows (a hint only: a
+// later lookup checks it, so any change in between is harmless). Unlike the read methods, it
+// therefore changes the map and must be called by the writer.
+func (m *Map) ForWrite(field []byte) Field {
+	if m == nil {
+		return Field{}
+	}
+	if i, ok := m.index[string(field)]; ok {
+		m.hint = i
+		s := m.at(i)
+		f := Field{Live: true, Name: bytesOf(s.name)}
+		if s.reg == nil {
+			f.Value = bytesOf(s.val)
+		} else {
+			f.Totals = s.reg.Totals()
+		}
+		return f
+	}
+	if reg := m.dead[string(field)]; reg != nil {
+		return Field{Totals: reg.Totals()}
+	}
+	return Field{}
+}
+
+// Converted reports whether Redis holds the hash as a hashtable for good (until it is
+// emptied): Settle then only accounts for what was written, whatever the limits.
+func (m *Map) Converted() bool { return m.hashtable }
+
+// slotOf returns the slot of live field (false when it is not live). A field named by the bytes
+// ForWrite returned as its Name is the hinted slot: the same bytes are the same name, and a
+// slot below n is live, so the hint needs no invalidation.
+func (m *Map) slotOf(field []byte) (int32, bool) {
+	if h := m.hint; h < m.n {
+		if name := m.at(h).name; len(name) == len(field) && len(field) > 0 &&
+			unsafe.StringData(name) == unsafe.SliceData(field) {
+			return h, true
+		}
+	}
+	i, ok := m.index[string(field)]
+	return i, ok
+}
+
 // Set writes val to field, written by the batch of obs at hlc; offsets are the counter totals
 // of the field the origin had seen, which stop counting (HSET, HSETNX, HMSET). It returns the
 // last-writer-wins conflict resolved when the field held a value the origin had not seen.
 func (m *Map) Set(field, val []byte, obs crdt.Observed, hlc clock.HLC, offsets []register.Total) crdt.Resolution {
 	m.noteLen(len(field))
 	m.noteLen(len(val))
-	if i, ok := m.index[string(field)]; ok {
+	if i, ok := m.slotOf(field); ok {
 		s := m.at(i)
 		if s.reg == nil && len(offsets) == 0 && obs.Covers(unpack(s.dot)) {
 			if p, ok := pack(obs.Self); ok { // the common case: an overwrite of what was seen

@@ -21,6 +21,8 @@
 package orset
 
 import (
+	"unsafe"
+
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/crdt"
 )
@@ -35,6 +37,9 @@ type Set struct {
 	n      int
 	more   map[string][]clock.Dot // a member's dots beyond the inline one (elem.multi)
 	peak   int                    // largest size since index was last rebuilt (see shrink)
+	// hint is the slot of the member Stored found last, so that the add it prepares finds the
+	// member again without hashing it (see slotOf).
+	hint uint32
 }
 
 const (
@@ -107,10 +112,37 @@ func (s *Set) Dots(m string) []clock.Dot {
 	return out
 }
 
+// Stored returns the string the set holds for member m (false when m is not a member), so that
+// an operation about m can share it instead of copying the argument. It remembers m's slot for
+// the operation that follows (a hint only: a later lookup checks it, so any change in between
+// is harmless); unlike the read methods, it must therefore be called by the writer.
+func (s *Set) Stored(m []byte) (string, bool) {
+	i, ok := s.index[string(m)]
+	if !ok {
+		return "", false
+	}
+	s.hint = i
+	return s.slot(int(i)).name, true
+}
+
+// slotOf returns the slot of member m (false when m is not a member). A member given as the
+// string Stored returned is the hinted slot: the same bytes are the same member, and a slot
+// below n holds a member, so the hint needs no invalidation.
+func (s *Set) slotOf(m string) (uint32, bool) {
+	if h := s.hint; int(h) < s.n {
+		if name := s.slot(int(h)).name; len(name) == len(m) && len(m) > 0 &&
+			unsafe.StringData(name) == unsafe.StringData(m) {
+			return h, true
+		}
+	}
+	i, ok := s.index[m]
+	return i, ok
+}
+
 // Add applies an add of m made by the batch of obs: the dots of m its origin had seen are
 // removed and obs.Self is added. It reports whether m was not a member before.
 func (s *Set) Add(m string, obs crdt.Observed) bool {
-	i, ok := s.index[m]
+	i, ok := s.slotOf(m)
 	if !ok {
 		if s.index == nil {
 			s.index = make(map[string]uint32)
