@@ -90,19 +90,30 @@ func listPush(c *Ctx, db int, key string, left bool, values [][]byte) int64 {
 	if ent != nil && ent.Type() != crdt.TypeList {
 		return 0
 	}
+	return pushEntry(c, db, key, ent, left, values, nil)
+}
+
+// pushEntry is listPush once the key is looked up: ent is its live list entry, or nil. The
+// positions are appended to buf (see pushOnto).
+func pushEntry(c *Ctx, db int, key string, ent *store.Entry, left bool, values [][]byte, buf []byte) int64 {
 	created := c.setCreation(db, key, ent)
-	pushOnto(c, db, key, ent, created, left, values)
+	pushOnto(c, db, key, ent, created, left, values, buf)
+	if ent != nil {
+		return int64(listOf(ent).Len()) // the entry the insert went to (ListInsert keeps it)
+	}
 	return c.listLen(db, key)
 }
 
 // pushOnto emits the insertion of values at one end of the list key (live entry ent, or nil)
-// created at created.
-func pushOnto(c *Ctx, db int, key string, ent *store.Entry, created clock.Stamp, left bool, values [][]byte) {
+// created at created. The positions are appended to buf, which may be nil; values may hold
+// room for as many more slices after them, which then holds the positions (pushCommand: one
+// allocation for both).
+func pushOnto(c *Ctx, db int, key string, ent *store.Entry, created clock.Stamp, left bool, values [][]byte, buf []byte) {
 	if len(values) == 0 {
 		return
 	}
 	// The key of the element at the end pushed onto. It aliases the list's storage, which does
-	// not change before Emit below (Between copies what it keeps).
+	// not change before Emit below (AppendBetween copies what it keeps).
 	var end []byte
 	if ent != nil {
 		if l := listOf(ent); l.Len() > 0 {
@@ -117,17 +128,21 @@ func pushOnto(c *Ctx, db int, key string, ent *store.Entry, created clock.Stamp,
 	n := len(values)
 	var paths [][]byte
 	if free := values[n:cap(values)]; len(free) >= n {
-		paths = free[:n:n] // the room the caller left (pushCommand): one allocation fewer
+		paths = free[:n:n]
 	} else {
 		paths = make([][]byte, n)
 	}
 	values = values[:n:n]
 	for i := range values {
+		// A push's position is one counter next to the end's first one (list.Between), so it
+		// never fails here; buf may move when it grows, which leaves earlier positions valid.
+		start := len(buf)
 		if left {
-			paths[i] = list.Between(nil, end)
+			buf, _ = list.AppendBetween(buf, nil, end)
 		} else {
-			paths[i] = list.Between(end, nil)
+			buf, _ = list.AppendBetween(buf, end, nil)
 		}
+		paths[i] = buf[start:len(buf):len(buf)]
 		if i < len(values)-1 {
 			end = list.Key(paths[i], stamp)
 		}
@@ -210,7 +225,7 @@ func listMove(c *Ctx, db int, src, dst string, fromLeft, toLeft bool) ([]byte, e
 	if dstEnt != nil && !dstEnt.IsLive() {
 		dstEnt = nil
 	}
-	pushOnto(c, db, dst, dstEnt, created, toLeft, vals)
+	pushOnto(c, db, dst, dstEnt, created, toLeft, vals, nil)
 	return vals[0], nil
 }
 
@@ -226,13 +241,51 @@ func pushCommand(c *Ctx, left, onlyExisting bool) error {
 		c.W.Int(0)
 		return nil
 	}
-	// Twice the room: pushOnto keeps the positions of the values in the second half.
-	values := make([][]byte, 0, 2*(len(c.Args)-2))
-	for i := 2; i < len(c.Args); i++ {
-		values = append(values, c.Value(i))
+	// Twice the room: pushOnto keeps the positions of the values in the second half. The values
+	// are copied (they must not alias the client's buffer) into one array, which has room for
+	// the positions after them.
+	n, size := len(c.Args)-2, 0
+	for _, a := range c.Args[2:] {
+		size += len(a)
 	}
-	c.W.Int(listPush(c, db, key, left, values))
+	size += n * pushPathRoom(ent, left)
+	var values [][]byte
+	var buf []byte
+	if n == 1 && size <= len(pushOne{}.buf) {
+		p := new(pushOne) // one allocation instead of two
+		values, buf = p.slices[:0:2], p.buf[:0:len(p.buf)]
+	} else {
+		values, buf = make([][]byte, 0, 2*n), make([]byte, 0, size)
+	}
+	for _, a := range c.Args[2:] {
+		buf = append(buf, a...)
+		values = append(values, buf[len(buf)-len(a):len(buf):len(buf)])
+	}
+	c.W.Int(pushEntry(c, db, key, ent, left, values, buf))
 	return nil
+}
+
+// pushOne holds what a push of one short value needs (its slice and its position's slice, the
+// value's and the position's bytes) in one allocation (redis-benchmark's LPUSH).
+type pushOne struct {
+	slices [2][]byte
+	buf    [48]byte
+}
+
+// pushPathRoom is the room a position takes for a push onto the left or right end of the list
+// entry ent (nil when there is no such key).
+func pushPathRoom(ent *store.Entry, left bool) int {
+	var end []byte
+	if ent != nil {
+		if l := listOf(ent); l.Len() > 0 {
+			if left {
+				end = l.KeyAt(0)
+			} else {
+				end = l.KeyAt(l.Len() - 1)
+			}
+		}
+	}
+	return list.PushRoom(end)
 }
 
 func popCommand(c *Ctx, left bool) error {
@@ -265,16 +318,55 @@ func popCommand(c *Ctx, left bool) error {
 		c.W.ArrayLen(0)
 		return nil
 	}
-	vals := listPop(c, db, key, left, count)
-	if !hasCount {
-		c.W.Bulk(vals[0])
-		return nil
-	}
-	c.W.ArrayLen(len(vals))
-	for _, v := range vals {
-		c.W.Bulk(v)
-	}
+	popReply(c, db, key, ent, left, count, hasCount)
 	return nil
+}
+
+// popKey holds the key of one popped element and the slice the operation names it with, in
+// one allocation (LPOP and RPOP without a count, redis-benchmark's pops).
+type popKey struct {
+	elems [1][]byte
+	buf   [48]byte
+}
+
+// popReply is listPop for LPOP and RPOP: it pops up to count elements (count > 0) from the
+// live list entry ent and replies with their values (an array when array is set, else one
+// bulk string). The values are written to the reply before the removal is emitted, straight
+// from the list's storage, so only the keys the operation carries are copied.
+func popReply(c *Ctx, db int, key string, ent *store.Entry, left bool, count int64, array bool) {
+	l := listOf(ent)
+	n := int(min(count, int64(l.Len())))
+	it := l.Last()
+	if left {
+		it = l.First()
+	}
+	if array {
+		c.W.ArrayLen(n)
+	}
+	var keys [][]byte
+	if k := it.Key(); n == 1 && len(k) <= len(popKey{}.buf) {
+		c.W.Bulk(it.Value())
+		p := new(popKey)
+		p.elems[0] = p.buf[:copy(p.buf[:], k)]
+		keys = p.elems[:]
+	} else {
+		keys = make([][]byte, n)
+		// Every key in one array (keys next to each other are about as long); a key taken stays
+		// valid if it has to grow.
+		buf := make([]byte, 0, n*(len(k)+2))
+		for i := range n {
+			c.W.Bulk(it.Value())
+			k := it.Key()
+			buf = append(buf, k...)
+			keys[i] = buf[len(buf)-len(k) : len(buf) : len(buf)]
+			if left {
+				it.Next()
+			} else {
+				it.Prev()
+			}
+		}
+	}
+	c.E.Emit(effect.Op{Kind: effect.ListRemove, DB: db, Key: key, Created: ent.Created, Elems: keys})
 }
 
 func llenCommand(c *Ctx) error {

@@ -39,6 +39,32 @@ func BenchmarkLPush(b *testing.B) {
 	}
 }
 
+func BenchmarkRPush(b *testing.B) {
+	l := New()
+	s := clock.Stamp{HLC: 1 << 40, Member: 1}
+	val := []byte("value:123456")
+	b.ReportAllocs()
+	for i := range b.N {
+		s.HLC++
+		var last []byte
+		if l.Len() > 0 {
+			last = l.KeyAt(l.Len() - 1)
+		}
+		l.Insert(Between(last, nil), val, clock.Dot{Member: 1, Seq: uint64(i + 1)}, s)
+	}
+}
+
+func BenchmarkLPop(b *testing.B) {
+	l, _ := benchList(b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var kb []byte
+	for range b.N {
+		kb = append(kb[:0], l.KeyAt(0)...)
+		l.Remove(kb)
+	}
+}
+
 func BenchmarkRPop(b *testing.B) {
 	l, _ := benchList(b.N)
 	b.ReportAllocs()
@@ -147,5 +173,27 @@ func TestMemoryPerElement(t *testing.T) {
 	runtime.KeepAlive(l)
 	if per > 60 {
 		t.Fatalf("%.1f bytes per element", per)
+	}
+	// The same for LPUSH (new leaves are made at the head).
+	l = nil
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	l = New()
+	s := clock.Stamp{HLC: 1 << 40, Member: 1}
+	for i := range million {
+		s.HLC++
+		var first []byte
+		if l.Len() > 0 {
+			first = l.KeyAt(0)
+		}
+		l.Insert(Between(nil, first), fmt.Appendf(nil, "value:%d", i), clock.Dot{Member: 1, Seq: uint64(i + 1)}, s)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per = float64(after.HeapAlloc-before.HeapAlloc) / million
+	t.Logf("heap bytes per element, 1M LPUSH: %.1f", per)
+	runtime.KeepAlive(l)
+	if per > 60 {
+		t.Fatalf("LPUSH: %.1f bytes per element", per)
 	}
 }

@@ -147,23 +147,26 @@ func (l *List) Insert(p, val []byte, dot clock.Dot, s clock.Stamp) bool {
 	}
 	var kb [64]byte
 	key := appendTag(append(kb[:0], p...), s)
-	lf, _ := l.t.descendKey(key)
-	i, found := lf.search(key)
+	lf, i, _, found := l.t.locate(key)
 	if found {
 		return false
 	}
 	var eb [128]byte
 	e := entryView{key: key, seq: dot.Seq, val: val}
-	lf.insertRaw(i, appendEntry(eb[:0], &e))
+	enc := appendEntry(eb[:0], &e)
 	l.t.adjust(1)
+	if n := lf.n(); n > 0 && (i == 0 || i == n) && lf.size()+len(enc) > leafMax {
+		l.t.pushLeaf(lf, i == 0, enc)
+		return true
+	}
+	lf.insertRaw(i, enc)
 	l.t.fixLeaf(lf, i)
 	return true
 }
 
 // find locates the element with this key: its leaf and index, and its position in the list.
 func (l *List) find(key []byte) (lf *leaf, i, pos int, ok bool) {
-	lf, base := l.t.descendKey(key)
-	i, ok = lf.search(key)
+	lf, i, base, ok := l.t.locate(key)
 	return lf, i, base + i, ok
 }
 

@@ -27,6 +27,7 @@ func (l *List) check(t tb) {
 		switch x := nd.(type) {
 		case *leaf:
 			leaves = append(leaves, x)
+			x.checkLayout(t)
 			if lo != nil && x.n() > 0 && bytes.Compare(x.key(0), lo) < 0 {
 				t.Fatalf("leaf key below its separator")
 			}
@@ -297,6 +298,144 @@ func TestCounters(t *testing.T) {
 			}
 			if bytes.Compare(a, m) >= 0 || bytes.Compare(m, b) >= 0 || len(m) != 1+counterLen(m[0]) {
 				t.Fatalf("mid(%x, %x) = %x", a, b, m)
+			}
+		}
+	})
+}
+
+// checkLayout verifies a leaf's double-ended layout: the entries fill mem[lo:hi] exactly, in
+// order, each one well formed, and the offsets lie within their array.
+func (l *leaf) checkLayout(t tb) {
+	t.Helper()
+	if l.lo < 0 || l.lo > l.hi || l.hi > len(l.mem) || len(l.mem) != cap(l.mem) {
+		t.Fatalf("leaf bytes [%d,%d) of %d (cap %d)", l.lo, l.hi, len(l.mem), cap(l.mem))
+	}
+	if l.ol < 0 || l.ol > l.oh || l.oh > len(l.offs) || len(l.offs) != cap(l.offs) {
+		t.Fatalf("leaf offsets [%d,%d) of %d (cap %d)", l.ol, l.oh, len(l.offs), cap(l.offs))
+	}
+	at := l.lo
+	for i := range l.n() {
+		if l.off(i) != at {
+			t.Fatalf("entry %d at %d, want %d", i, l.off(i), at)
+		}
+		m, err := checkEntry(l.mem[at:l.hi])
+		if err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+		at += m
+	}
+	if at != l.hi {
+		t.Fatalf("entries end at %d, leaf at %d", at, l.hi)
+	}
+}
+
+// TestEndsModel drives one list with the default node sizes through pushes and pops at both
+// ends (queues, stacks, LPUSH and LPOP as redis-benchmark runs them), with an occasional LSET
+// of another length and insert in the middle, and compares it with a slice.
+func TestEndsModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		l := New()
+		var model []string
+		var hlc clock.HLC = 100
+		var seq uint64
+		pushHead := rapid.IntRange(0, 100).Draw(t, "pushHead")
+		popHead := rapid.IntRange(0, 100).Draw(t, "popHead")
+		for range rapid.IntRange(1, 60).Draw(t, "rounds") {
+			pushes := rapid.IntRange(0, 400).Draw(t, "pushes")
+			for range pushes {
+				hlc++
+				seq++
+				s := clock.Stamp{HLC: hlc, Member: 1}
+				v := fmt.Sprint("v", seq, string(bytes.Repeat([]byte{'x'}, rapid.IntRange(0, 40).Draw(t, "vlen"))))
+				var p []byte
+				at := len(model)
+				switch r := rapid.IntRange(0, 199).Draw(t, "where"); {
+				case r < 2*pushHead:
+					at = 0
+					var right []byte
+					if len(model) > 0 {
+						right = bytes.Clone(l.KeyAt(0))
+					}
+					p = Between(nil, right)
+				case r == 199 && len(model) > 1:
+					at = rapid.IntRange(1, len(model)-1).Draw(t, "at")
+					p = Between(bytes.Clone(l.KeyAt(at-1)), bytes.Clone(l.KeyAt(at)))
+				default:
+					var left []byte
+					if len(model) > 0 {
+						left = bytes.Clone(l.KeyAt(len(model) - 1))
+					}
+					p = Between(left, nil)
+				}
+				if !l.Insert(p, []byte(v), clock.Dot{Member: 1, Seq: seq}, s) {
+					t.Fatalf("insert refused")
+				}
+				model = slices.Insert(model, at, v)
+			}
+			if len(model) > 0 && rapid.IntRange(0, 3).Draw(t, "set") == 0 {
+				hlc++
+				at := rapid.IntRange(0, len(model)-1).Draw(t, "setAt")
+				v := fmt.Sprint("set", hlc, string(bytes.Repeat([]byte{'y'}, rapid.IntRange(0, 60).Draw(t, "setLen"))))
+				l.Set(bytes.Clone(l.KeyAt(at)), []byte(v), clock.Stamp{HLC: hlc, Member: 1})
+				model[at] = v
+			}
+			pops := rapid.IntRange(0, len(model)).Draw(t, "pops")
+			for range pops {
+				at := len(model) - 1
+				if rapid.IntRange(0, 99).Draw(t, "popEnd") < popHead {
+					at = 0
+				}
+				if !l.Remove(bytes.Clone(l.KeyAt(at))) {
+					t.Fatalf("remove refused")
+				}
+				model = slices.Delete(model, at, at+1)
+			}
+			l.check(t)
+			if got := l.values(); !slices.Equal(got, model) && !(len(got) == 0 && len(model) == 0) {
+				t.Fatalf("list has %d elements, want %d (or other values)", len(got), len(model))
+			}
+			if len(model) > 0 {
+				i := rapid.IntRange(0, len(model)-1).Draw(t, "index")
+				if string(l.Index(i)) != model[i] {
+					t.Fatalf("Index(%d)=%q want %q", i, l.Index(i), model[i])
+				}
+			}
+		}
+	})
+}
+
+// TestAppendBetween checks that AppendBetween appends exactly Between's path (and nothing when
+// Between has none), that AppendKey is Key, and that a push's path fits in PushRoom of the end
+// it is pushed next to, at counter class boundaries too.
+func TestAppendBetween(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := byte(rapid.IntRange(0x7c, 0x83).Draw(t, "h"))
+		digits := make([]byte, counterLen(h))
+		for i := range digits {
+			digits[i] = byte(rapid.SampledFrom([]int{0, 1, 0x0f, 0x10, 0xf0, 0xfe, 0xff}).Draw(t, "d"))
+		}
+		s := clock.Stamp{HLC: clock.HLC(rapid.Uint64().Draw(t, "hlc")), Member: 3}
+		end := Key(append([]byte{h}, digits...), s)
+		if rapid.Bool().Draw(t, "deep") { // a key of two levels, as LINSERT makes
+			end = Key(append(bytes.Clone(end), initCounter...), s)
+		}
+		prefix := []byte(rapid.StringN(0, 8, -1).Draw(t, "prefix"))
+		for _, lr := range [][2][]byte{{nil, end}, {end, nil}, {nil, nil}, {end[:3], nil}} {
+			want := Between(lr[0], lr[1])
+			got, ok := AppendBetween(bytes.Clone(prefix), lr[0], lr[1])
+			if ok != (want != nil) || !bytes.Equal(got[:min(len(prefix), len(got))], prefix) || !bytes.Equal(got[len(prefix):], want) {
+				t.Fatalf("AppendBetween(%x, %x) = %x, %v; Between = %x", lr[0], lr[1], got, ok, want)
+			}
+			if want != nil && len(want) > PushRoom(lr[0])+PushRoom(lr[1]) {
+				t.Fatalf("push path %x longer than PushRoom", want)
+			}
+			if want != nil && !bytes.Equal(AppendKey(bytes.Clone(prefix), want, s)[len(prefix):], Key(want, s)) {
+				t.Fatalf("AppendKey differs from Key")
+			}
+		}
+		for _, p := range [][]byte{Between(nil, end), Between(end, nil)} {
+			if len(p) > PushRoom(end) {
+				t.Fatalf("push path %x next to %x: %d bytes, PushRoom %d", p, end, len(p), PushRoom(end))
 			}
 		}
 	})

@@ -98,24 +98,38 @@ func validKey(key []byte) bool {
 const step = 16
 
 // incCounter returns the counter d after c (a larger one, compared as bytes).
-func incCounter(c []byte, d byte) []byte {
-	out := bytes.Clone(c)
+func incCounter(c []byte, d byte) []byte { return appendIncCounter(nil, c, d) }
+
+// appendIncCounter appends the counter d after c to dst.
+func appendIncCounter(dst, c []byte, d byte) []byte {
+	start := len(dst)
+	dst = append(dst, c...)
+	out := dst[start:]
 	carry := d
 	for i := len(out) - 1; i >= 1 && carry != 0; i-- {
 		v := uint16(out[i]) + uint16(carry)
 		out[i], carry = byte(v), byte(v>>8)
 	}
 	if carry == 0 {
-		return out
+		return dst
 	}
 	// Past the largest counter of the class: the smallest counter of the next class.
-	h := out[0] + 1
-	return append([]byte{h}, make([]byte, counterLen(h))...)
+	h := c[0] + 1
+	dst = append(dst[:start], h)
+	for range counterLen(h) {
+		dst = append(dst, 0)
+	}
+	return dst
 }
 
 // decCounter returns the counter d before c.
-func decCounter(c []byte, d byte) []byte {
-	out := bytes.Clone(c)
+func decCounter(c []byte, d byte) []byte { return appendDecCounter(nil, c, d) }
+
+// appendDecCounter appends the counter d before c to dst.
+func appendDecCounter(dst, c []byte, d byte) []byte {
+	start := len(dst)
+	dst = append(dst, c...)
+	out := dst[start:]
 	borrow := d
 	for i := len(out) - 1; i >= 1 && borrow != 0; i-- {
 		v := int16(out[i]) - int16(borrow)
@@ -127,10 +141,14 @@ func decCounter(c []byte, d byte) []byte {
 		out[i] = byte(v)
 	}
 	if borrow == 0 {
-		return out
+		return dst
 	}
-	h := out[0] - 1
-	return append([]byte{h}, bytes.Repeat([]byte{0xff}, counterLen(h))...)
+	h := c[0] - 1
+	dst = append(dst[:start], h)
+	for range counterLen(h) {
+		dst = append(dst, 0xff)
+	}
+	return dst
 }
 
 // midCounter returns a counter strictly between a < b, or nil when they are adjacent.
@@ -166,19 +184,12 @@ func midCounter(a, b []byte) []byte {
 // counters when there is room, and otherwise goes one level deeper; repeated inserts at one
 // place (LINSERT before or after the same pivot) add at most one level and then count there.
 func Between(left, right []byte) []byte {
-	switch {
-	case left == nil && right == nil:
-		return bytes.Clone(initCounter)
-	case right == nil:
-		if c := firstCounter(left); c != nil {
-			return incCounter(c, step)
+	if left == nil || right == nil {
+		p, ok := AppendBetween(nil, left, right)
+		if !ok {
+			return nil
 		}
-		return nil
-	case left == nil:
-		if c := firstCounter(right); c != nil {
-			return decCounter(c, step)
-		}
-		return nil
+		return p
 	}
 	ll, ok1 := parseKey(left)
 	rl, ok2 := parseKey(right)
@@ -208,6 +219,43 @@ func Between(left, right []byte) []byte {
 		return append(bytes.Clone(left), initCounter...)
 	}
 }
+
+// AppendBetween appends Between(left, right) to dst; ok is false when Between returns nil.
+// Pushes (left or right nil) allocate nothing beyond dst's growth.
+func AppendBetween(dst, left, right []byte) (_ []byte, ok bool) {
+	switch {
+	case left == nil && right == nil:
+		return append(dst, initCounter...), true
+	case right == nil:
+		if c := firstCounter(left); c != nil {
+			return appendIncCounter(dst, c, step), true
+		}
+		return dst, false
+	case left == nil:
+		if c := firstCounter(right); c != nil {
+			return appendDecCounter(dst, c, step), true
+		}
+		return dst, false
+	}
+	p := Between(left, right)
+	if p == nil {
+		return dst, false
+	}
+	return append(dst, p...), true
+}
+
+// PushRoom is the most bytes a position AppendBetween gives for a push next to the element
+// with full key end (nil: onto an empty list) can take: its first counter and one more digit.
+func PushRoom(end []byte) int {
+	if c := firstCounter(end); c != nil {
+		return len(c) + 1
+	}
+	return len(initCounter)
+}
+
+// AppendKey appends the full key of an element with position path p inserted by a batch with
+// stamp s to dst.
+func AppendKey(dst, p []byte, s clock.Stamp) []byte { return appendTag(append(dst, p...), s) }
 
 // Key returns the full key of an element with position path p inserted by a batch with stamp s.
 func Key(p []byte, s clock.Stamp) []byte {

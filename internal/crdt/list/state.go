@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/concord-db/concord/internal/clock"
 )
@@ -17,10 +18,15 @@ const stateVersion = 1
 // AppendState appends the list's whole conflict-free state to dst (format in the package
 // comment). The encoding is canonical: equal states give equal bytes.
 func (l *List) AppendState(dst []byte) []byte {
+	size := 1 + binary.MaxVarintLen64
+	for lf := l.t.first; lf != nil; lf = lf.next {
+		size += lf.size()
+	}
+	dst = slices.Grow(dst, size) // one allocation for a big list, not a series of copies
 	dst = append(dst, stateVersion)
 	dst = binary.AppendUvarint(dst, uint64(l.t.n))
 	for lf := l.t.first; lf != nil; lf = lf.next {
-		dst = append(dst, lf.buf...)
+		dst = append(dst, lf.data()...)
 	}
 	return dst
 }

@@ -12,6 +12,12 @@ import (
 // packed in one byte buffer (with an offset per entry), which keeps a million-element list
 // within a few times Redis's own listpack-based quicklist; inner nodes hold per-child element
 // counts (positional access) and separator keys (access by key).
+//
+// A leaf's buffer and its offsets are double-ended: the entries sit in the middle of their
+// arrays with free room on both sides, and an insert or removal moves the shorter side. A push
+// or pop at either end of a leaf therefore moves no other entry and rewrites no offset (LPUSH
+// and LPOP, which redis-benchmark runs against one big list, used to move the whole leaf and
+// shift every offset each time).
 
 // Node sizes (variables so that tests can make tiny nodes and deep trees).
 var (
@@ -24,9 +30,12 @@ var (
 //
 //	vlen:uvarint value
 type leaf struct {
-	buf        []byte
-	offs       []uint32 // start of each entry in buf
-	prev, next *leaf
+	mem    []byte // the buffer (len == cap); entries are packed in order in mem[lo:hi]
+	lo, hi int
+	offs   []uint32 // start of each entry in mem, in offs[ol:oh] (len == cap)
+	ol, oh int
+	prev   *leaf
+	next   *leaf
 }
 
 type inner struct {
@@ -49,20 +58,28 @@ type entryView struct {
 	val      []byte
 }
 
-func (l *leaf) n() int { return len(l.offs) }
+func (l *leaf) n() int { return l.oh - l.ol }
+
+// size is the number of bytes of the leaf's entries.
+func (l *leaf) size() int { return l.hi - l.lo }
+
+// data is the leaf's entries, encoded one after the other (as in the state encoding).
+func (l *leaf) data() []byte { return l.mem[l.lo:l.hi] }
+
+func (l *leaf) off(i int) int { return int(l.offs[l.ol+i]) }
 
 func (l *leaf) end(i int) int {
-	if i+1 < len(l.offs) {
-		return int(l.offs[i+1])
+	if i+1 < l.n() {
+		return l.off(i + 1)
 	}
-	return len(l.buf)
+	return l.hi
 }
 
-func (l *leaf) raw(i int) []byte { return l.buf[l.offs[i]:l.end(i)] }
+func (l *leaf) raw(i int) []byte { return l.mem[l.off(i):l.end(i)] }
 
 // key returns the key of entry i without decoding the rest.
 func (l *leaf) key(i int) []byte {
-	b := l.buf[l.offs[i]:]
+	b := l.mem[l.off(i):l.hi]
 	h, n := binary.Uvarint(b)
 	return b[n : n+int(h>>1)]
 }
@@ -110,7 +127,7 @@ func appendEntry(dst []byte, e *entryView) []byte {
 
 // search returns the index of the first entry whose key is >= key, and whether it is equal.
 func (l *leaf) search(key []byte) (int, bool) {
-	i, j := 0, len(l.offs)
+	i, j := 0, l.n()
 	for i < j {
 		m := int(uint(i+j) >> 1)
 		if bytes.Compare(l.key(m), key) < 0 {
@@ -119,103 +136,249 @@ func (l *leaf) search(key []byte) (int, bool) {
 			j = m
 		}
 	}
-	return i, i < len(l.offs) && bytes.Equal(l.key(i), key)
+	return i, i < l.n() && bytes.Equal(l.key(i), key)
 }
 
-// grow makes room for extra more bytes, growing by a quarter so leaves waste little.
-func (l *leaf) grow(extra int) {
-	need := len(l.buf) + extra
-	if need <= cap(l.buf) {
-		return
+// newLeaf returns an empty leaf with room for about size bytes and n entries.
+func newLeaf(size, n int) *leaf {
+	return &leaf{mem: make([]byte, size), offs: make([]uint32, n)}
+}
+
+// setData makes the encoded entries in data, which start at offsets offs (relative to data),
+// the leaf's contents; the arrays' spare capacity is free room after them.
+func (l *leaf) setData(data []byte, offs []uint32) {
+	l.mem, l.lo, l.hi = data[:cap(data)], 0, len(data)
+	l.offs, l.ol, l.oh = offs[:cap(offs)], 0, len(offs)
+}
+
+// place moves the entries to a buffer of c bytes (the same one when c is its size), with
+// front bytes free before them.
+func (l *leaf) place(c, front int) {
+	mem := l.mem
+	if c != len(mem) {
+		mem = make([]byte, c)
 	}
-	c := max(need+need/4, 64)
+	size := l.size()
+	copy(mem[front:], l.mem[l.lo:l.hi]) // copy handles the overlap within one buffer
+	if d := front - l.lo; d != 0 {
+		for k := l.ol; k < l.oh; k++ {
+			l.offs[k] = uint32(int(l.offs[k]) + d)
+		}
+	}
+	l.mem, l.lo, l.hi = mem, front, front+size
+}
+
+// placeOffs is place for the offsets.
+func (l *leaf) placeOffs(c, front int) {
+	offs := l.offs
+	if c != len(offs) {
+		offs = make([]uint32, c)
+	}
+	n := l.n()
+	copy(offs[front:], l.offs[l.ol:l.oh])
+	l.offs, l.ol, l.oh = offs, front, front+n
+}
+
+// spread splits free room between the two sides for an insert at entry i of n: all of it
+// before the entries for an insert at the start (pushes at the head continue there), all after
+// them for one at the end, half on each side otherwise.
+func spread(free, i, n int) int {
+	switch {
+	case n > 0 && i == 0:
+		return free
+	case n > 0 && i == n:
+		return 0
+	}
+	return free / 2
+}
+
+// makeRoom moves the entries so that an insert of m bytes at entry i finds room on the side it
+// moves. The target size is twice the new size for an insert at an end (pushes go on there) and
+// a quarter more, with m free on each side, in the middle, at most leafMax (exactly the new size
+// for a leaf that splits right after the insert); a buffer at least that large is recentred in
+// place, a smaller one replaced. The free room goes where spread says: amortised, a push moves
+// no more bytes than it inserts.
+func (l *leaf) makeRoom(i, m int) {
+	n := l.n()
+	need := l.size() + m
+	c := max(2*need, 64)
+	if n == 0 || i > 0 && i < n {
+		need += m // room on both sides
+		c = max(need+need/4, 64)
+	}
 	if need <= leafMax {
-		c = min(c, leafMax+leafMax/8)
+		c = max(min(c, leafMax), need)
+	} else {
+		c = need
 	}
-	nb := make([]byte, len(l.buf), c)
-	copy(nb, l.buf)
-	l.buf = nb
+	if c <= len(l.mem) {
+		c = len(l.mem) // enough room already: recentre in place
+	}
+	l.place(c, spread(c-l.size(), i, n))
 }
 
-// insertRaw inserts the encoded entry e as entry i.
+// makeRoomOffs is makeRoom for the offsets: at least one free slot on the side to move.
+func (l *leaf) makeRoomOffs(i int) {
+	n := l.n()
+	c := max(2*(n+1), 8)
+	if c <= len(l.offs) {
+		c = len(l.offs)
+	}
+	l.placeOffs(c, spread(c-n, i, n))
+}
+
+// insertRaw inserts the encoded entry e as entry i, moving the entries before or after it,
+// whichever are fewer bytes.
 func (l *leaf) insertRaw(i int, e []byte) {
-	at := len(l.buf)
-	if i < len(l.offs) {
-		at = int(l.offs[i])
+	m, n := len(e), l.n()
+	at := l.hi
+	if i < n {
+		at = l.off(i)
 	}
-	l.grow(len(e))
-	l.buf = l.buf[:len(l.buf)+len(e)]
-	copy(l.buf[at+len(e):], l.buf[at:])
-	copy(l.buf[at:], e)
-	l.offs = slices.Insert(l.offs, i, uint32(at))
-	for j := i + 1; j < len(l.offs); j++ {
-		l.offs[j] += uint32(len(e))
+	front := at-l.lo < l.hi-at
+	fits := func(front bool) bool {
+		if front {
+			return l.lo >= m
+		}
+		return len(l.mem)-l.hi >= m
 	}
+	if !fits(front) && i > 0 && i < n && fits(!front) {
+		// In the middle, moving the other side (as every insert did before leaves were
+		// double-ended) is better than reallocating.
+		front = !front
+	} else if !fits(front) {
+		l.makeRoom(i, m)
+		if i < n {
+			at = l.off(i)
+		} else {
+			at = l.hi
+		}
+		front = at-l.lo < l.hi-at
+		if !fits(front) {
+			front = !front
+		}
+	}
+	if front {
+		copy(l.mem[l.lo-m:], l.mem[l.lo:at])
+		l.lo -= m
+		at -= m
+		for k := l.ol; k < l.ol+i; k++ {
+			l.offs[k] -= uint32(m)
+		}
+	} else {
+		copy(l.mem[at+m:l.hi+m], l.mem[at:l.hi])
+		l.hi += m
+		for k := l.ol + i; k < l.oh; k++ {
+			l.offs[k] += uint32(m)
+		}
+	}
+	copy(l.mem[at:], e)
+	l.insertOff(i, uint32(at))
 }
 
-// removeRange removes entries [i, j).
+// insertOff inserts v as offset i.
+func (l *leaf) insertOff(i int, v uint32) {
+	n := l.n()
+	front := i < n-i
+	fits := func(front bool) bool { return front && l.ol > 0 || !front && l.oh < len(l.offs) }
+	if !fits(front) && i > 0 && i < n && fits(!front) {
+		front = !front // as in insertRaw
+	} else if !fits(front) {
+		l.makeRoomOffs(i)
+		if !fits(front) {
+			front = !front
+		}
+	}
+	if front {
+		copy(l.offs[l.ol-1:], l.offs[l.ol:l.ol+i])
+		l.ol--
+	} else {
+		copy(l.offs[l.ol+i+1:l.oh+1], l.offs[l.ol+i:l.oh])
+		l.oh++
+	}
+	l.offs[l.ol+i] = v
+}
+
+// removeRange removes entries [i, j), moving the entries before or after them, whichever are
+// fewer bytes.
 func (l *leaf) removeRange(i, j int) {
 	if i >= j {
 		return
 	}
-	from, to := int(l.offs[i]), l.end(j-1)
-	d := to - from
-	l.buf = append(l.buf[:from], l.buf[to:]...)
-	l.offs = append(l.offs[:i], l.offs[j:]...)
-	for k := i; k < len(l.offs); k++ {
-		l.offs[k] -= uint32(d)
+	from, to := l.off(i), l.end(j-1)
+	d, k := to-from, j-i
+	if from-l.lo < l.hi-to {
+		copy(l.mem[l.lo+d:], l.mem[l.lo:from])
+		l.lo += d
+		for x := l.ol; x < l.ol+i; x++ {
+			l.offs[x] += uint32(d)
+		}
+		copy(l.offs[l.ol+k:], l.offs[l.ol:l.ol+i])
+		l.ol += k
+	} else {
+		copy(l.mem[from:], l.mem[to:l.hi])
+		l.hi -= d
+		for x := l.ol + j; x < l.oh; x++ {
+			l.offs[x] -= uint32(d)
+		}
+		copy(l.offs[l.ol+i:], l.offs[l.ol+j:l.oh])
+		l.oh -= k
 	}
 	l.shrink()
 }
 
 // replace replaces entry i by the encoded entry e.
 func (l *leaf) replace(i int, e []byte) {
-	from, to := int(l.offs[i]), l.end(i)
-	d := len(e) - (to - from)
-	if d > 0 {
-		l.grow(d)
+	from, to := l.off(i), l.end(i)
+	if len(e) == to-from {
+		copy(l.mem[from:], e)
+		return
 	}
-	tail := l.buf[to:]
-	l.buf = l.buf[:len(l.buf)+d]
-	copy(l.buf[from+len(e):], tail[:len(tail):len(tail)]) // copy handles the overlap
-	copy(l.buf[from:], e)
-	for k := i + 1; k < len(l.offs); k++ {
-		l.offs[k] = uint32(int(l.offs[k]) + d)
-	}
-	if d < 0 {
-		l.shrink()
-	}
+	l.removeRange(i, i+1)
+	l.insertRaw(i, e)
 }
 
 // shrink gives memory back when a leaf uses less than a quarter of its buffer.
 func (l *leaf) shrink() {
-	if cap(l.buf) > 256 && len(l.buf) < cap(l.buf)/4 {
-		l.buf = append(make([]byte, 0, len(l.buf)+len(l.buf)/4+16), l.buf...)
+	if l.n() == 0 {
+		return // about to be removed from the tree
 	}
-	if cap(l.offs) > 32 && len(l.offs) < cap(l.offs)/4 {
-		l.offs = append(make([]uint32, 0, len(l.offs)+len(l.offs)/4+4), l.offs...)
+	if len(l.mem) > 256 && l.size() < len(l.mem)/4 {
+		size := l.size()
+		c := size + size/4 + 16
+		l.place(c, (c-size)/2)
+	}
+	if len(l.offs) > 32 && l.n() < len(l.offs)/4 {
+		n := l.n()
+		c := n + n/4 + 4
+		l.placeOffs(c, (c-n)/2)
 	}
 }
 
 // splitAt moves entries [i, n) to a new leaf placed after l, and returns it.
 func (l *leaf) splitAt(i int) *leaf {
-	from := int(l.offs[i])
-	tail := l.buf[from:]
-	// Both halves get exact sizes: after a push at either end one of them is full and stays
-	// as it is; the other grows on demand.
-	r := &leaf{buf: make([]byte, len(tail)), offs: make([]uint32, len(l.offs)-i)}
-	copy(r.buf, tail)
-	for k := range r.offs {
-		r.offs[k] = l.offs[i+k] - uint32(from)
-	}
-	l.buf = append([]byte(nil), l.buf[:from]...)
-	l.offs = append([]uint32(nil), l.offs[:i]...)
+	// Both halves get exact sizes (a split in the middle: either may grow next).
+	r := &leaf{}
+	r.setData(bytes.Clone(l.mem[l.off(i):l.hi]), l.relOffs(i, l.n()))
+	l.setData(bytes.Clone(l.mem[l.lo:l.off(i)]), l.relOffs(0, i))
 	r.prev, r.next = l, l.next
 	if l.next != nil {
 		l.next.prev = r
 	}
 	l.next = r
 	return r
+}
+
+// relOffs returns the offsets of entries [i, j) relative to the start of entry i.
+func (l *leaf) relOffs(i, j int) []uint32 {
+	out := make([]uint32, j-i)
+	if j > i {
+		base := l.offs[l.ol+i]
+		for k := range out {
+			out[k] = l.offs[l.ol+i+k] - base
+		}
+	}
+	return out
 }
 
 // ---- tree
@@ -290,6 +453,47 @@ func (t *tree) descendKey(key []byte) (l *leaf, base int) {
 	}
 }
 
+// descendEdge finds the first (or the last) leaf, recording the path: the place of a key
+// below (above) every key of the list, without comparing keys.
+func (t *tree) descendEdge(last bool) *leaf {
+	t.path = t.path[:0]
+	nd := t.root
+	for {
+		x, ok := nd.(*inner)
+		if !ok {
+			return nd.(*leaf)
+		}
+		j := 0
+		if last {
+			j = len(x.kids) - 1
+		}
+		t.path = append(t.path, pathStep{x, j})
+		nd = x.kids[j]
+	}
+}
+
+// locate finds where key is or belongs: its leaf and index there (recording the path), the
+// number of elements before that leaf, and whether the key is present. Keys at or beyond
+// either end of the list (pushes, pops) take the leftmost or rightmost path directly.
+func (t *tree) locate(key []byte) (lf *leaf, i, base int, found bool) {
+	if t.n > 0 {
+		if c := bytes.Compare(key, t.first.key(0)); c <= 0 {
+			return t.descendEdge(false), 0, 0, c == 0
+		}
+		last := t.last
+		if c := bytes.Compare(key, last.key(last.n()-1)); c >= 0 {
+			i = last.n()
+			if c == 0 {
+				i--
+			}
+			return t.descendEdge(true), i, t.n - last.n(), c == 0
+		}
+	}
+	lf, base = t.descendKey(key)
+	i, found = lf.search(key)
+	return lf, i, base, found
+}
+
 // adjust adds d to the counts along the recorded path.
 func (t *tree) adjust(d int) {
 	for _, s := range t.path {
@@ -304,7 +508,7 @@ func (t *tree) adjust(d int) {
 // leaves full under pushes at either end.
 func (t *tree) fixLeaf(l *leaf, inserted int) {
 	switch {
-	case len(l.buf) > leafMax && l.n() > 1:
+	case l.size() > leafMax && l.n() > 1:
 		var at int
 		switch {
 		case inserted == l.n()-1:
@@ -313,10 +517,11 @@ func (t *tree) fixLeaf(l *leaf, inserted int) {
 			at = 1
 		default:
 			at = l.n() / 2
-			for at > 1 && int(l.offs[at]) > len(l.buf)/2 {
+			half := l.lo + l.size()/2
+			for at > 1 && l.off(at) > half {
 				at--
 			}
-			for at < l.n()-1 && int(l.offs[at]) < len(l.buf)/2 {
+			for at < l.n()-1 && l.off(at) < half {
 				at++
 			}
 		}
@@ -327,9 +532,44 @@ func (t *tree) fixLeaf(l *leaf, inserted int) {
 		t.insertSibling(len(t.path)-1, l, r, r.n(), r.key(0))
 	case l.n() == 0:
 		t.removeLeaf(l)
-	case len(l.buf) < leafMin && len(t.path) > 0:
+	case l.size() < leafMin && len(t.path) > 0:
 		t.mergeSmall(l)
 	}
+}
+
+// pushLeaf inserts the encoded entry e at the start (front) or the end of the full leaf l at
+// the end of the recorded path, in a leaf of its own (the counts on the path already include
+// it). This is the split fixLeaf makes next to an entry inserted at either end of a leaf, without
+// inserting it first or copying the full leaf: a leaf filled by pushes stays as it is.
+func (t *tree) pushLeaf(l *leaf, front bool, e []byte) {
+	// The new leaf will likely be filled by more pushes, as l was: a whole leaf's room (one
+	// allocation, instead of growing it and copying), and offsets for as many entries as l
+	// holds. At most one leaf at each end of a list is not full.
+	nl := newLeaf(max(leafMax, len(e)), max(l.n()+l.n()/8+1, 8))
+	if front {
+		nl.lo, nl.hi = len(nl.mem)-len(e), len(nl.mem)
+		nl.ol, nl.oh = len(nl.offs)-1, len(nl.offs)
+	} else {
+		nl.lo, nl.hi = 0, len(e)
+		nl.ol, nl.oh = 0, 1
+	}
+	copy(nl.mem[nl.lo:], e)
+	nl.offs[nl.ol] = uint32(nl.lo)
+	r := nl
+	if front {
+		// l keeps its place in the tree and takes the new entry; its entries move to r, after it.
+		r = &leaf{mem: l.mem, lo: l.lo, hi: l.hi, offs: l.offs, ol: l.ol, oh: l.oh}
+		l.mem, l.lo, l.hi, l.offs, l.ol, l.oh = nl.mem, nl.lo, nl.hi, nl.offs, nl.ol, nl.oh
+	}
+	r.prev, r.next = l, l.next
+	if l.next != nil {
+		l.next.prev = r
+	}
+	l.next = r
+	if t.last == l {
+		t.last = r
+	}
+	t.insertSibling(len(t.path)-1, l, r, r.n(), r.key(0))
 }
 
 // insertSibling inserts node r (with cnt elements, first key sep) right after the child of the
@@ -421,15 +661,21 @@ func (t *tree) mergeSmall(l *leaf) {
 	} else {
 		return
 	}
-	if len(a.buf)+len(b.buf) > leafMax*3/4 {
+	if a.size()+b.size() > leafMax*3/4 {
 		return
 	}
-	base := uint32(len(a.buf))
-	a.grow(len(b.buf))
-	a.buf = append(a.buf, b.buf...)
-	for _, o := range b.offs {
-		a.offs = append(a.offs, o+base)
+	// a takes b's entries, in arrays of exact size.
+	mem := make([]byte, a.size()+b.size())
+	copy(mem, a.data())
+	copy(mem[a.size():], b.data())
+	offs := make([]uint32, a.n()+b.n())
+	for k := range a.n() {
+		offs[k] = uint32(a.off(k) - a.lo)
 	}
+	for k := range b.n() {
+		offs[a.n()+k] = uint32(b.off(k) - b.lo + a.size())
+	}
+	a.setData(mem, offs)
 	a.next = b.next
 	if b.next != nil {
 		b.next.prev = a
@@ -446,24 +692,25 @@ func (t *tree) build(entries func(yield func(e []byte) bool)) {
 	var leaves []*leaf
 	var counts []int
 	var firstKeys [][]byte
-	cur := &leaf{}
+	var buf []byte
+	var offs []uint32
 	flush := func() {
-		if cur.n() > 0 {
-			cur.buf = slices.Clip(cur.buf)
-			cur.offs = slices.Clip(cur.offs)
+		if len(offs) > 0 {
+			cur := &leaf{}
+			cur.setData(slices.Clip(buf), slices.Clip(offs))
 			leaves = append(leaves, cur)
 			counts = append(counts, cur.n())
 			firstKeys = append(firstKeys, bytes.Clone(cur.key(0)))
-			cur = &leaf{}
+			buf, offs = nil, nil
 		}
 	}
 	total := 0
 	for e := range entries {
-		if len(cur.buf)+len(e) > leafMax*7/8 && cur.n() > 0 {
+		if len(buf)+len(e) > leafMax*7/8 && len(offs) > 0 {
 			flush()
 		}
-		cur.offs = append(cur.offs, uint32(len(cur.buf)))
-		cur.buf = append(cur.buf, e...)
+		offs = append(offs, uint32(len(buf)))
+		buf = append(buf, e...)
 		total++
 	}
 	flush()
