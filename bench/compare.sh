@@ -160,7 +160,7 @@ else
 	fi
 	CONCORD_PORT=$(free_port)
 	mkdir -p "$WORK/concord-data"
-	"$CONCORD_BIN" start --bind 127.0.0.1 --port "$CONCORD_PORT" --dir "$WORK/concord-data" >"$WORK/concord.log" 2>&1 &
+	"$CONCORD_BIN" start --bind 127.0.0.1 --port "$CONCORD_PORT" --dir "$WORK/concord-data" --save "" --appendonly no >"$WORK/concord.log" 2>&1 &
 	CONCORD_PID=$!
 	wait_ready "$CONCORD_PORT" "$CONCORD_PID" "$WORK/concord.log"
 fi
