@@ -47,8 +47,9 @@ type Client struct {
 
 	// CloseAfterReply is set by QUIT and CLIENT KILL of oneself.
 	CloseAfterReply bool
-	ctx             Ctx  // reused by every command of this client
-	inCall          bool // ctx is in use (EXEC's queued commands get their own)
+	ctx             Ctx      // reused by every command of this client
+	lastCmd         *Command // the top-level command last looked up (lookup)
+	inCall          bool     // ctx is in use (EXEC's queued commands get their own)
 
 	// Kill closes the connection from another goroutine (set by the server).
 	Kill   func()
@@ -64,6 +65,36 @@ type Client struct {
 	// Interrupt makes the connection goroutine's pending socket read return at once, to wake a
 	// parked client (set by the server; called with park.mu held, see ArmPark).
 	Interrupt func()
+}
+
+// lookup is Lookup that remembers the client's last command: a pipeline mostly repeats one
+// command, and comparing its name is cheaper than hashing it into the table.
+func (cl *Client) lookup(name []byte) *Command {
+	if c := cl.lastCmd; c != nil && equalFoldASCII(name, c.Name) {
+		return c
+	}
+	c := Lookup(name)
+	if c != nil {
+		cl.lastCmd = c
+	}
+	return c
+}
+
+// equalFoldASCII reports whether b is lower, a lower-case ASCII name, in any case (the case
+// folding Lookup does).
+func equalFoldASCII(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // NewClient returns a client whose replies are queued in a new Output.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"github.com/concord-db/concord/internal/metrics/latency"
 )
@@ -69,7 +68,7 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 		cl.CloseAfterReply = true
 		return
 	}
-	cmd, err := resolve(args)
+	cmd, err := resolveWith(cl.lookup(args[0]), args)
 	cl.LastCmd = ""
 	if cmd != nil {
 		cl.LastCmd = cmd.Name
@@ -114,7 +113,11 @@ func (env *Env) execute(cl *Client, args [][]byte) {
 // resolve finds the command (or subcommand) for args and checks its arity; on an arity error
 // it returns the command too (for its rejected_calls).
 func resolve(args [][]byte) (*Command, error) {
-	cmd := Lookup(args[0])
+	return resolveWith(Lookup(args[0]), args)
+}
+
+// resolveWith is resolve for the command cmd that args[0] names (nil: none).
+func resolveWith(cmd *Command, args [][]byte) (*Command, error) {
 	if cmd == nil {
 		return nil, unknownCommand(args)
 	}
@@ -236,18 +239,14 @@ func cloneArgs(args [][]byte) [][]byte {
 // ErrLoading is the reply to commands refused while the member is syncing.
 var ErrLoading = Error("LOADING Redis is loading the dataset in memory")
 
-// writeGates holds each Env's gate (a field would touch env.go; several members may run in
-// one process).
-var writeGates sync.Map // *Env → func() bool
-
 // SetWriteGate installs (or, with nil, removes) the function that reports whether env must
 // refuse writes. It is called under the engine lock for candidate commands only.
 func (env *Env) SetWriteGate(syncing func() bool) {
 	if syncing == nil {
-		writeGates.Delete(env)
+		env.writeGate.Store(nil)
 		return
 	}
-	writeGates.Store(env, syncing)
+	env.writeGate.Store(&syncing)
 }
 
 func (env *Env) syncGated(cl *Client, cmd *Command) bool {
@@ -258,8 +257,8 @@ func (env *Env) syncGated(cl *Client, cmd *Command) bool {
 	default:
 		return false
 	}
-	g, ok := writeGates.Load(env)
-	return ok && g.(func() bool)()
+	g := env.writeGate.Load()
+	return g != nil && (*g)()
 }
 
 // queuedWrite reports whether a MULTI queue holds a command that may write: one queued before

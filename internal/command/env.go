@@ -34,6 +34,8 @@ type Env struct {
 	watch   watchers
 	hub     hub
 	block   *blockRegistry // clients parked by blocking commands; nil until one parks
+	// writeGate is the write gate of a member syncing after a restart (SetWriteGate).
+	writeGate atomic.Pointer[func() bool]
 
 	Stats Stats
 }

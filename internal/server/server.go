@@ -293,10 +293,14 @@ func (s *Server) serveConn(conn net.Conn) {
 		env.Disconnect(cl)
 		env.Engine.Unlock()
 	}()
-	sock := &countingWriter{w: conn, n: &env.Stats.NetOutput}
+	var rw io.ReadWriter = conn
+	if raw := newRawIO(conn); raw != nil {
+		rw = raw
+	}
+	sock := &countingWriter{w: rw, n: &env.Stats.NetOutput}
 	// Replies go out just before the reader has to wait for more input: then no complete
 	// command is left to execute, whatever partial command may already be buffered.
-	in := &countingReader{r: conn, n: &env.Stats.NetInput, before: func() error { return s.flush(cl, sock) }}
+	in := &countingReader{r: rw, n: &env.Stats.NetInput, before: func() error { return s.flush(cl, sock) }}
 	r := resp.NewReader(in)
 	var limits resp.Limits
 	deadline := false
