@@ -36,6 +36,8 @@ type Env struct {
 	block   *blockRegistry // clients parked by blocking commands; nil until one parks
 	// writeGate is the write gate of a member syncing after a restart (SetWriteGate).
 	writeGate atomic.Pointer[func() bool]
+	// persist is the persistence layer (SetPersistence), nil without one.
+	persist atomic.Pointer[Persistence]
 
 	Stats Stats
 }

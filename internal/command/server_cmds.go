@@ -2,7 +2,6 @@ package command
 
 import (
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/concord-db/concord/internal/effect"
@@ -56,21 +55,20 @@ type Persistence interface {
 	Info() [][2]string
 }
 
-// persistences holds each Env's persistence layer (like replications: no Env field needed).
-var persistences sync.Map // *Env → Persistence
-
 // SetPersistence installs (or, with nil, removes) the persistence layer of env.
 func (env *Env) SetPersistence(p Persistence) {
 	if p == nil {
-		persistences.Delete(env)
+		env.persist.Store(nil)
 		return
 	}
-	persistences.Store(env, p)
+	env.persist.Store(&p)
 }
 
+// persistence is env's persistence layer, nil without one. It is read on every write
+// command and batch, hence a field and not a lookup.
 func (env *Env) persistence() Persistence {
-	if p, ok := persistences.Load(env); ok {
-		return p.(Persistence)
+	if p := env.persist.Load(); p != nil {
+		return *p
 	}
 	return nil
 }

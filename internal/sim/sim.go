@@ -1125,7 +1125,7 @@ func (w *World) Run() []string {
 	for _, m := range w.members[1:] {
 		w.addRecvStats(m.recv.Stats)
 		m.recv.Stats = replication.ReceiverStats{}
-		m.env.SetWriteGate(nil) // the command layer keeps gates in a global registry
+		m.env.SetWriteGate(nil)
 		m.env.SetPersistence(nil)
 	}
 	w.Stats.Buffered = int(w.recvStats.Buffered)
