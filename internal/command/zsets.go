@@ -155,22 +155,43 @@ func zsetWrite(c *Ctx, db int, key string, members [][]byte, scores []float64) i
 // zsetWriteOwned is zsetWrite for slices that the operation may keep: members' elements are
 // replaced by the names the operation carries.
 func zsetWriteOwned(c *Ctx, db int, key string, members [][]byte, scores []float64) int {
+	entries, value := c.zsetLimits()
+	return zsetWriteAt(c, db, key, c.E.LookupWrite(db, key), members, scores, entries, value)
+}
+
+// zsetWriteAt is zsetWriteOwned for a caller that has looked the key up for writing (ent: the
+// live entry or nil, as Engine.LookupWrite returned it, nothing emitted since) and read the
+// listpack limits (entries, value): ZADD, where each lookup counts.
+func zsetWriteAt(c *Ctx, db int, key string, ent *store.Entry, members [][]byte, scores []float64, entries, value int64) int {
 	if len(members) == 0 {
 		return 0
 	}
-	ent := c.E.LookupWrite(db, key)
 	var z *zset.ZSet
 	if ent != nil {
 		z = zsetOf(ent)
 	}
 	before := z.Len()
 	created := c.setCreation(db, key, ent)
-	state := c.zsetState(db, key)
 	op := effect.Op{Kind: effect.ZsetSet, DB: db, Key: key, Created: created,
 		Elems: members, Scores: scores}
+	// The state the counters come from: the live set, or what a removed one left.
+	state := z
+	if state == nil {
+		state = c.zsetState(db, key)
+	}
 	for i, m := range members {
-		op.Elems[i] = zsetName(z, m)
-		if t := state.Totals(m); t != nil {
+		var t []zset.Counter
+		if z != nil {
+			// One lookup for both (state is z).
+			var name []byte
+			if name, t = z.Written(m); name == nil {
+				name = hclone(m)
+			}
+			op.Elems[i] = name
+		} else {
+			op.Elems[i], t = hclone(m), state.Totals(m)
+		}
+		if t != nil {
 			if op.ElemOffsets == nil {
 				op.ElemOffsets = make([][]register.Total, len(members))
 			}
@@ -178,8 +199,20 @@ func zsetWriteOwned(c *Ctx, db int, key string, members [][]byte, scores []float
 		}
 	}
 	c.E.Emit(op)
-	c.settleZset(db, key)
-	return c.zsetLen(db, key) - before
+	// settleZset and zsetLen from one lookup.
+	after := c.E.Store().DB(db).Get(key)
+	if after == nil {
+		return -before
+	}
+	za, ok := after.Value.(*zset.ZSet)
+	if !ok {
+		return -before
+	}
+	za.Settle(entries, value)
+	if !after.IsLive() {
+		return -before
+	}
+	return za.Len() - before
 }
 
 // zsetIncr adds incr to the score of member of the sorted set key in database db as ZINCRBY
@@ -384,16 +417,19 @@ parsed:
 	// as 0, and a later conversion keeps that 0).
 	entries, value := c.zsetLimits()
 	size := z.Len()
-	lp := z != nil && zsetListpack(c, z) ||
-		z == nil && entries != 0 && int64(len(c.Args[scoreIdx+1])) <= value
+	lpNow := z != nil && !z.Skiplist(entries, value) // as zsetListpack, before this command
+	lp := lpNow || z == nil && entries != 0 && int64(len(c.Args[scoreIdx+1])) <= value
 	for j := range elements {
 		member := c.Args[scoreIdx+1+2*j]
 		score := scores[j]
 		k := find(member)
 		if k < 0 {
 			cur, exists := z.ScoreBytes(member)
+			if cur == 0 && math.Signbit(cur) && lpNow { // zsetVisible
+				cur = 0
+			}
 			k = len(view)
-			view = append(view, pending{member: member, score: zsetVisible(c, z, cur), exists: exists})
+			view = append(view, pending{member: member, score: cur, exists: exists})
 			if byName != nil {
 				byName[string(member)] = k
 			}
@@ -420,8 +456,18 @@ parsed:
 		added++
 		p.score, p.exists, p.touched = zsetStored(score, lp), true, true
 	}
-	members := make([][]byte, 0, len(view))
-	out := make([]float64, 0, len(view))
+	var members [][]byte
+	var out []float64
+	if len(view) == 1 {
+		// The usual single pair: the operation's two slices in one allocation.
+		one := new(struct {
+			m [1][]byte
+			s [1]float64
+		})
+		members, out = one.m[:0], one.s[:0]
+	} else {
+		members, out = make([][]byte, 0, len(view)), make([]float64, 0, len(view))
+	}
 	for _, p := range view {
 		if p.touched {
 			members = append(members, p.member)
@@ -429,7 +475,7 @@ parsed:
 		}
 	}
 	if len(members) > 0 {
-		zsetWriteOwned(c, db, key, members, out)
+		zsetWriteAt(c, db, key, ent, members, out, entries, value)
 	}
 	if ch {
 		c.W.Int(int64(added + updated))

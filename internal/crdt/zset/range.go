@@ -90,8 +90,8 @@ func (z *ZSet) ScoreRank(r ScoreRange) (first, last int) {
 	if z.Len() == 0 || r.Empty() {
 		return 0, -1
 	}
-	first = z.list.countBefore(func(n *node) bool { return r.aboveMin(n.score) })
-	last = z.list.countBefore(func(n *node) bool { return !r.belowMax(n.score) }) - 1
+	first = z.list.countBefore(func(s float64, _ string) bool { return r.aboveMin(s) })
+	last = z.list.countBefore(func(s float64, _ string) bool { return !r.belowMax(s) }) - 1
 	return first, last
 }
 
@@ -101,7 +101,7 @@ func (z *ZSet) LexRank(r LexRange) (first, last int) {
 	if z.Len() == 0 || r.Empty() {
 		return 0, -1
 	}
-	first = z.list.countBefore(func(n *node) bool { return r.aboveMin(n.name) })
-	last = z.list.countBefore(func(n *node) bool { return !r.belowMax(n.name) }) - 1
+	first = z.list.countBefore(func(_ float64, name string) bool { return r.aboveMin(name) })
+	last = z.list.countBefore(func(_ float64, name string) bool { return !r.belowMax(name) }) - 1
 	return first, last
 }

@@ -28,17 +28,16 @@
 // Offsets are carried in effects as register.Total values whose Int holds the float64 bits of
 // the Total (math.Float64bits) and whose Float is nil (ToTotals, FromTotals).
 //
-// Representation. A member is a node of a skip list with span widths ordered by (score, name),
-// as Redis's: O(log n) insert, remove, rank, access by rank and range bounds. A map gives O(1)
-// score lookups. Almost every member holds one candidate and no counters, kept inline; other
-// members carry an extra record. Live members also sit in a dense slice with swap-remove
-// (random members, and a SCAN cursor as package store's: one more than the next slot to visit,
-// visited from the end towards 0, so every member present for a whole iteration is returned).
-// A member that stopped being live but holds offsets is kept aside, invisible, so that
-// contributions still in flight resolve to their unobserved part.
+// Representation. Members are ordered by (score, name), as in Redis's skip list, in a counted
+// B+tree (btree.go): O(log n) insert, remove, rank, access by rank and range bounds. A map
+// gives O(1) score lookups. Almost every member holds one candidate and no counters, kept
+// inline; other members carry an extra record. Live members also sit in a dense slice with
+// swap-remove (random members, and a SCAN cursor as package store's: one more than the next
+// slot to visit, visited from the end towards 0, so every member present for a whole iteration
+// is returned). A member that stopped being live but holds offsets is kept aside, invisible, so
+// that contributions still in flight resolve to their unobserved part.
 //
-// Member names alias the byte slices of the operations that wrote them (immutable once
-// emitted). Everything here is pure: no clock reads, no I/O, no goroutines.
+// Everything here is pure: no clock reads, no I/O, no goroutines.
 //
 // State encoding (AppendState, DecodeState): a version byte 1, then uvarint the number of
 // members (live and kept aside), then for each member in ascending byte order of its name:
@@ -108,29 +107,74 @@ type extra struct {
 	offsets  []Counter   // sorted by member
 }
 
-// node is one member: its skip-list links, its resolved score and its conflict-free state.
-// A node made by skiplist.newNode has its levels right after it in the same allocation, so
-// that a hop touches one object, as a Redis zskiplistNode with its flexible level array does;
-// a walk reads the level slice and the level (which holds the next node's score), so the slice
-// header comes last, next to the levels.
+// node is one member: its resolved score and its conflict-free state. The order index (tree)
+// holds live nodes. A node's name is a copy made by newNode, in the node's own allocation when
+// it is short: the index's key comparison, which loads the name, then also brings in the node,
+// which the write reads next (in a big set, where both are cache misses, that saves one), and
+// the name does not keep alive the buffer of the operation that wrote it.
 type node struct {
-	score    float64 // the resolved score
-	name     string
-	backward *node
-	ext      *extra
+	score float64 // the resolved score
+	name  string
+	ext   *extra
 	// Inline state (ext == nil): one candidate with this dot (packed) and HLC, scoring score.
 	dot  uint64
 	hlc  clock.HLC
 	slot int32 // dense slot while live
-	// Last, so that it shares a cache line with the levels that follow it (see newNode).
-	level []zlevel
+}
+
+// Nodes with room for a name after them (newNode).
+type (
+	node8 struct {
+		n node
+		b [8]byte
+	}
+	node24 struct {
+		n node
+		b [24]byte
+	}
+	node40 struct {
+		n node
+		b [40]byte
+	}
+	node72 struct {
+		n node
+		b [72]byte
+	}
+)
+
+// newNode returns a zero node named by a copy of name, made in the node's allocation when the
+// name is at most 72 bytes (the sizes fill Go's size classes 64, 80, 96 and 128 bytes).
+func newNode(name string) *node {
+	var n *node
+	var b []byte
+	switch l := len(name); {
+	case l == 0:
+		return &node{}
+	case l <= 8:
+		x := new(node8)
+		n, b = &x.n, x.b[:l]
+	case l <= 24:
+		x := new(node24)
+		n, b = &x.n, x.b[:l]
+	case l <= 40:
+		x := new(node40)
+		n, b = &x.n, x.b[:l]
+	case l <= 72:
+		x := new(node72)
+		n, b = &x.n, x.b[:l]
+	default:
+		return &node{name: string(name)}
+	}
+	copy(b, name)
+	n.name = str(b)
+	return n
 }
 
 // ZSet is a sorted set's conflict-free state. Use New. The read methods accept a nil *ZSet,
 // which is empty.
 type ZSet struct {
 	index  map[string]*node // live members
-	list   skiplist
+	list   tree
 	chunks [][]*node // dense slots of live members: slot i is chunks[i>>chunkBits][i&chunkMask]
 	n      int
 	dead   map[string]*node // members kept aside for their offsets
@@ -150,7 +194,7 @@ const (
 )
 
 // New returns an empty sorted set.
-func New() *ZSet { return &ZSet{index: make(map[string]*node), list: newSkiplist()} }
+func New() *ZSet { return &ZSet{index: make(map[string]*node)} }
 
 // Type implements crdt.Value.
 func (z *ZSet) Type() crdt.Type { return crdt.TypeZSet }
@@ -248,6 +292,27 @@ func (z *ZSet) Name(name []byte) ([]byte, bool) {
 	return nil, false
 }
 
+// Written returns what an operation writing member name carries, from one lookup: the stored
+// bytes of its name when it is a member (shared, not to be modified; nil otherwise, and the
+// caller copies its argument) and a copy of its counters (live or kept aside), as Name and
+// Totals do.
+func (z *ZSet) Written(name []byte) (stored []byte, totals []Counter) {
+	if z == nil {
+		return nil, nil
+	}
+	n, live := z.lookup(name)
+	if n == nil {
+		return nil, nil
+	}
+	if live {
+		stored = bytesOf(n.name)
+	}
+	if n.ext != nil && len(n.ext.counters) > 0 {
+		totals = slices.Clone(n.ext.counters)
+	}
+	return stored, totals
+}
+
 // Rank returns the 0-based ascending rank and the score of member name.
 func (z *ZSet) Rank(name []byte) (rank int, score float64, ok bool) {
 	if z == nil {
@@ -262,22 +327,35 @@ func (z *ZSet) Rank(name []byte) (rank int, score float64, ok bool) {
 
 // Iter walks members in score order. The zero Iter is not valid. The set must not change
 // while an Iter is in use.
-type Iter struct{ n *node }
+type Iter struct {
+	l *leaf
+	i int
+}
 
 // Valid reports whether the iterator is at a member.
-func (it Iter) Valid() bool { return it.n != nil }
+func (it Iter) Valid() bool { return it.l != nil }
 
 // Name is the member's name (it must not be modified).
-func (it Iter) Name() string { return it.n.name }
+func (it Iter) Name() string { return it.l.nodes[it.i].name }
 
 // Score is the member's score.
-func (it Iter) Score() float64 { return it.n.score }
+func (it Iter) Score() float64 { return it.l.scores[it.i] }
 
 // Next moves to the next member in ascending order.
-func (it *Iter) Next() { it.n = it.n.level[0].forward }
+func (it *Iter) Next() {
+	if it.i++; it.i >= it.l.n {
+		it.l, it.i = it.l.next, 0
+	}
+}
 
 // Prev moves to the previous member in ascending order.
-func (it *Iter) Prev() { it.n = it.n.backward }
+func (it *Iter) Prev() {
+	if it.i--; it.i < 0 {
+		if it.l = it.l.prev; it.l != nil {
+			it.i = it.l.n - 1
+		}
+	}
+}
 
 // Seek returns an iterator at 0-based ascending rank r (not valid when r is out of range).
 func (z *ZSet) Seek(r int) Iter {
@@ -285,15 +363,16 @@ func (z *ZSet) Seek(r int) Iter {
 		return Iter{}
 	}
 	if r == z.n-1 {
-		return Iter{z.list.tail}
+		return Iter{z.list.tail, z.list.tail.n - 1}
 	}
-	return Iter{z.list.byRank(r)}
+	l, i := z.list.byRank(r)
+	return Iter{l, i}
 }
 
 // At returns the member at 0-based ascending rank r (0 <= r < Len()).
 func (z *ZSet) At(r int) (name string, score float64) {
 	it := z.Seek(r)
-	return it.n.name, it.n.score
+	return it.Name(), it.Score()
 }
 
 // Each calls fn for every member in ascending order until fn returns false.
@@ -301,9 +380,11 @@ func (z *ZSet) Each(fn func(name string, score float64) bool) {
 	if z == nil {
 		return
 	}
-	for x := z.list.header.level[0].forward; x != nil; x = x.level[0].forward {
-		if !fn(x.name, x.score) {
-			return
+	for l := z.list.head; l != nil; l = l.next {
+		for i := range l.n {
+			if !fn(l.nodes[i].name, l.scores[i]) {
+				return
+			}
 		}
 	}
 }
@@ -556,7 +637,6 @@ func (z *ZSet) refresh(n *node, wasLive bool) {
 	case live:
 		delete(z.dead, n.name)
 		n.score = s
-		n.level = n.level[:0]
 		z.link(n)
 	case wasLive:
 		z.unlink(n)
@@ -571,12 +651,10 @@ func (z *ZSet) refresh(n *node, wasLive bool) {
 	}
 }
 
-// fresh returns an unlinked node for member name with state e, holding levels in its own
-// allocation for when it is linked (see skiplist.newNode).
+// fresh returns an unlinked node for member name with state e.
 func (z *ZSet) fresh(name string, e *extra) *node {
-	n := z.list.newNode()
-	n.level = n.level[:0]
-	n.name, n.ext = name, e
+	n := newNode(name)
+	n.ext = e
 	return n
 }
 
@@ -589,10 +667,6 @@ func (z *ZSet) bury(n *node) {
 	if z.dead == nil {
 		z.dead = make(map[string]*node)
 	}
-	// Keep the level array (it may share the node's allocation) but drop its stale links, which
-	// would keep unlinked nodes reachable.
-	clear(n.level[:cap(n.level)])
-	n.level = n.level[:0]
 	z.dead[n.name] = n
 }
 
@@ -604,8 +678,8 @@ func (z *ZSet) Set(name []byte, score float64, obs crdt.Observed, hlc clock.HLC,
 	n, live := z.lookup(name)
 	if n == nil {
 		if p, ok := pack(obs.Self); ok && len(offsets) == 0 {
-			n = z.list.newNode()
-			n.name, n.score, n.dot, n.hlc = str(name), score, p, hlc
+			n = newNode(str(name))
+			n.score, n.dot, n.hlc = score, p, hlc
 			z.link(n)
 			return true, crdt.Resolution{}, 0
 		}
@@ -672,7 +746,7 @@ func (z *ZSet) Remove(name []byte, obs crdt.Observed, offsets []Counter) {
 	if n == nil {
 		if len(offsets) > 0 {
 			// Counters this member has not seen yet: remember where the removal stopped them.
-			n = &node{name: str(name), ext: &extra{offsets: slices.Clone(offsets)}}
+			n = z.fresh(str(name), &extra{offsets: slices.Clone(offsets)})
 			z.bury(n)
 		}
 		return
