@@ -189,29 +189,49 @@ func fsyncPolicy(s string) int32 {
 	return fsyncEverysec
 }
 
-// aofWriter appends records to the current generation. Appends happen under the engine lock
-// (the sink); fsyncs happen outside it, under syncMu, so that one fsync covers the writes of
-// every client that committed meanwhile (group commit).
+// aofWriter appends records to the current generation. Records are appended (encoded into
+// pending) under the engine lock; writing them to the file and fsyncing happen under the
+// writer's own locks, so that with appendfsync always the leader of an fsync round writes every
+// record pending once and fsyncs once, outside the engine lock, for every client that committed
+// meanwhile (group commit), as redis-server writes and fsyncs once per event-loop iteration.
+//
+// Positions are bytes since the writer started, over all generations: appended counts the
+// records appended, written those written to a file, durable those fsynced; durable <= written
+// <= appended, and the bytes up to written are in the files in append order.
+//
+// Lock order: the engine lock, syncMu, writeMu, bufMu, then the durability mutex.
 type aofWriter struct {
 	fs   FS
 	dir  string
 	base string
 
 	// Under the engine lock:
-	file     File
-	gen      uint64
-	size     int64  // bytes in the current generation's file
-	older    int64  // bytes in the generations before it
-	pending  []byte // records not yet written (after a failed write), retried first
-	scratch  []byte
-	writeErr error // the last write's error, nil when it succeeded (aof_last_write_status)
+	gen   uint64
+	older int64 // bytes in the generations before the current one
+
+	// file is the current generation's file. It is replaced (rotations, close) under the engine
+	// lock, syncMu and writeMu, so holding any of them is enough to read it; writes to it happen
+	// under writeMu, fsyncs under syncMu.
+	file File
+
+	bufMu    sync.Mutex
+	pending  []byte       // appended records not yet written (under bufMu)
+	appended atomic.Int64 // position after the last appended record (changed under bufMu)
+	// deferring is set (under bufMu) while an fsync round runs with appendfsync always: the
+	// round writes everything pending before it ends, so appends need not write.
+	deferring bool
+
+	writeMu  sync.Mutex
+	spare    []byte       // pending's previous buffer, reused (under writeMu)
+	size     atomic.Int64 // bytes in the current generation's file (changed under writeMu)
+	writeErr atomic.Pointer[error]
+	written  atomic.Int64 // position written to a file (changed under writeMu)
 
 	policy  atomic.Int32
-	written atomic.Int64  // bytes written since start, all generations (the log position)
-	durable atomic.Int64  // position known to be on disk
-	syncMu  sync.Mutex    // one fsync at a time; guards file for Sync and rotations
-	waitMu  sync.Mutex    // guards round
-	round   chan struct{} // closed when the fsync round in progress ends; nil when none is
+	durable atomic.Int64 // position known to be on disk
+	syncMu  sync.Mutex   // one fsync at a time; guards file for Sync and rotations
+	waitMu  sync.Mutex   // guards round
+	round   *syncRound   // the fsync round in progress; nil when none is
 	syncErr atomic.Pointer[error]
 	// fatal is called when a write or fsync fails with appendfsync always: the write it was
 	// for cannot be acknowledged and cannot be taken back (Redis exits there too).
@@ -220,79 +240,173 @@ type aofWriter struct {
 	dur *durability
 }
 
-// append frames b and writes it (engine lock held).
-func (a *aofWriter) append(b *effect.Effect) {
-	a.pending = appendRecord(a.pending, b)
-	a.flush()
+// syncRound is one fsync shared by every waiter that came while it was prepared.
+type syncRound struct {
+	done      chan struct{} // closed when the round ends
+	err       error         // the round's error, set before done is closed
+	followers int           // waiters other than the leader (under waitMu; tests read it)
 }
 
-// flush writes what is pending (engine lock held). A failed write is cut off the file (so that
-// no half record stays in the middle) and retried on the next append or tick.
-func (a *aofWriter) flush() {
-	if len(a.pending) == 0 || a.file == nil {
-		return
+// Messages of the fatal errors with appendfsync always (Redis's).
+const (
+	fatalWrite = "can't recover from an AOF write error when the AOF fsync policy is 'always'"
+	fatalFsync = "can't recover from an AOF fsync error when the AOF fsync policy is 'always'"
+)
+
+// writeError is a failed write of the append-only file; reported is set when fatal was
+// already called for it (appendfsync always), so that the waiters do not report it again.
+type writeError struct {
+	err      error
+	reported bool
+}
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// append frames b and returns the position after its record (engine lock). The record is
+// written at once (flush), before the engine lock is released, unless appendfsync is always and
+// an fsync round is running: that round's leader writes it (with every other record appended
+// meanwhile, in one write) before the round ends. Replies wait for a round anyway, and a
+// record is never left unwritten for long: only a running round may take it over.
+func (a *aofWriter) append(b *effect.Effect) int64 {
+	a.bufMu.Lock()
+	n := len(a.pending)
+	a.pending = appendRecord(a.pending, b)
+	pos := a.appended.Add(int64(len(a.pending) - n))
+	deferred := a.deferring && a.policy.Load() == fsyncAlways
+	a.bufMu.Unlock()
+	if !deferred {
+		a.flush()
 	}
-	n, err := a.file.Write(a.pending)
-	if err == nil && n < len(a.pending) {
-		err = fmt.Errorf("short write (%d of %d bytes)", n, len(a.pending))
+	return pos
+}
+
+// hasPending reports whether appended records wait to be written.
+func (a *aofWriter) hasPending() bool {
+	a.bufMu.Lock()
+	defer a.bufMu.Unlock()
+	return len(a.pending) > 0
+}
+
+// pendingLen is the number of bytes appended and not yet written (aof_buffer_length).
+func (a *aofWriter) pendingLen() int {
+	a.bufMu.Lock()
+	defer a.bufMu.Unlock()
+	return len(a.pending)
+}
+
+// lastWriteErr is the last write's error, nil when it succeeded (aof_last_write_status).
+func (a *aofWriter) lastWriteErr() error {
+	if e := a.writeErr.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// flush writes every record pending, in one write. A failed write is cut off the file (so that
+// no half record stays in the middle) and its records are put back in front of pending, to be
+// retried by the next flush; with appendfsync always, fatal is called. The error is a
+// *writeError. Appends go on meanwhile: only taking pending holds bufMu.
+func (a *aofWriter) flush() error {
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	if a.file == nil {
+		return nil
+	}
+	a.bufMu.Lock()
+	buf := a.pending
+	if len(buf) == 0 {
+		a.bufMu.Unlock()
+		return nil
+	}
+	a.pending, a.spare = a.spare[:0], nil
+	a.bufMu.Unlock()
+	n, err := a.file.Write(buf)
+	if err == nil && n < len(buf) {
+		err = fmt.Errorf("short write (%d of %d bytes)", n, len(buf))
 	}
 	if err != nil {
 		if n > 0 {
-			if terr := a.file.Truncate(a.size); terr != nil {
+			if terr := a.file.Truncate(a.size.Load()); terr != nil {
 				// The partial record stays: count it as written (Redis does the same).
-				a.size += int64(n)
+				a.size.Add(int64(n))
 				a.written.Add(int64(n))
-				a.pending = a.pending[n:]
+				buf = buf[n:]
 			}
 		}
-		a.writeErr = err
+		a.bufMu.Lock()
+		a.pending = append(buf, a.pending...)
+		a.bufMu.Unlock()
+		a.writeErr.Store(&err)
+		werr := &writeError{err: err}
 		if a.policy.Load() == fsyncAlways {
-			a.fatal("can't recover from an AOF write error when the AOF fsync policy is 'always'", err)
+			werr.reported = true
+			a.fatal(fatalWrite, err)
 		}
-		return
+		return werr
 	}
-	a.size += int64(n)
+	a.size.Add(int64(n))
 	a.written.Add(int64(n))
-	a.writeErr = nil
-	if cap(a.pending) > 1<<20 {
-		a.pending = nil
-	} else {
-		a.pending = a.pending[:0]
+	a.writeErr.Store(nil)
+	if cap(buf) <= 1<<20 {
+		a.spare = buf[:0]
 	}
+	return nil
 }
 
-// sync makes everything written so far durable; with always, waiters share one fsync. The
-// first waiter fsyncs for everybody (a round) and the others wait for the round's end together.
-// Before the fsync the leader lets the other connections run while they keep committing, so
-// that one fsync covers every command that was ready (redis-server fsyncs once per event-loop
-// iteration, after every ready client's command). Without it, a loaded member settled into
-// rounds of 2–3 commands, and the fsyncs' kernel time then starved the connections themselves.
+// sync makes everything appended so far durable: writes what is pending, then fsyncs; with
+// always, waiters share one write and one fsync. The first waiter leads a round for everybody
+// and the others wait for the round's end together. Before writing, the leader lets the other
+// connections run while they keep appending (without writing: append defers to the round), so
+// that one write and one fsync cover every command that was ready (redis-server writes and
+// fsyncs once per event-loop iteration, after every ready client's command). Without it, a
+// loaded member settled into rounds of 2–3 commands, and the fsyncs' kernel time then starved
+// the connections themselves. Records appended during the fsync are written when the round
+// ends (their waiters' round fsyncs them). A waiter waits for durable to reach what was
+// appended when it came (its own records included), so a round that wrote before its records
+// were appended does not release it: it waits for the next.
 func (a *aofWriter) sync() error {
-	target := a.written.Load()
+	target := a.appended.Load()
 	for a.durable.Load() < target {
 		a.waitMu.Lock()
 		if r := a.round; r != nil {
+			r.followers++
 			a.waitMu.Unlock()
-			<-r
+			<-r.done
+			if r.err != nil {
+				return r.err
+			}
 			continue
 		}
-		r := make(chan struct{})
+		r := &syncRound{done: make(chan struct{})}
 		a.round = r
 		a.waitMu.Unlock()
+		a.bufMu.Lock()
+		a.deferring = true
+		a.bufMu.Unlock()
 		for i, idle := 0, 0; i < 64 && idle < 2; i++ {
-			w := a.written.Load()
+			w := a.appended.Load()
 			runtime.Gosched()
-			if a.written.Load() == w {
+			if a.appended.Load() == w {
 				idle++
 			} else {
 				idle = 0
 			}
 		}
 		done, err := a.syncOnce()
+		// End the deferring: from now on appends write themselves; what was deferred until now
+		// is written here (after a failed round, by the next write, which fails again first).
+		a.bufMu.Lock()
+		a.deferring = false
+		a.bufMu.Unlock()
+		if err == nil {
+			err = a.flush()
+		}
+		r.err = err
 		a.waitMu.Lock()
 		a.round = nil
 		a.waitMu.Unlock()
-		close(r)
+		close(r.done)
 		if err != nil || done {
 			return err
 		}
@@ -300,19 +414,31 @@ func (a *aofWriter) sync() error {
 	return nil
 }
 
-// syncOnce fsyncs the current generation up to what is written now; done reports that there is
-// no file to fsync (the append-only file was turned off).
+// syncOnce writes what is pending and fsyncs the current generation up to what is written
+// then; done reports that there is no file to fsync (the append-only file was turned off).
 func (a *aofWriter) syncOnce() (done bool, err error) {
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
 	if a.file == nil {
 		return true, nil
 	}
+	if err := a.flush(); err != nil {
+		return false, err
+	}
 	w := a.written.Load()
 	if a.durable.Load() >= w {
 		return false, nil
 	}
-	if err := a.file.Sync(); err != nil {
+	held := false
+	if a.policy.Load() == fsyncAlways {
+		// Every reply waits for this fsync: wait for it without handing the processor over
+		// (heldsync_linux.go). everysec and no fsync in the background, letting clients run.
+		held, err = heldSync(a.file)
+	}
+	if !held {
+		err = a.file.Sync()
+	}
+	if err != nil {
 		a.syncErr.Store(&err)
 		return false, err
 	}
@@ -324,14 +450,23 @@ func (a *aofWriter) syncOnce() (done bool, err error) {
 	return false, nil
 }
 
-// waitDurable is called before replies go to clients: with always, it returns once every write
-// made so far is on disk.
+// waitDurable is called before replies go to clients: with always, it returns once every record
+// appended so far is on disk.
 func (a *aofWriter) waitDurable() {
 	if a.policy.Load() != fsyncAlways {
 		return
 	}
-	if err := a.sync(); err != nil {
-		a.fatal("can't recover from an AOF fsync error when the AOF fsync policy is 'always'", err)
+	err := a.sync()
+	if err == nil {
+		return
+	}
+	var werr *writeError
+	switch {
+	case errors.As(err, &werr) && werr.reported:
+	case werr != nil:
+		a.fatal(fatalWrite, err)
+	default:
+		a.fatal(fatalFsync, err)
 	}
 }
 
@@ -357,13 +492,22 @@ func (a *aofWriter) create(gen uint64) (File, error) {
 	return f, nil
 }
 
+// setFile makes f, holding size bytes, the file of generation gen (engine lock; before the
+// writer is in use, or under syncMu).
+func (a *aofWriter) setFile(f File, gen uint64, size int64) {
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	a.file, a.gen = f, gen
+	a.size.Store(size)
+}
+
 // rotate makes generation gen+1 the one appended to (engine lock held): the current one is
 // written out and fsynced first, so that every generation before the new one is complete on
 // disk. On error the current generation stays in use.
 func (a *aofWriter) rotate() error {
 	a.flush()
-	if a.writeErr != nil {
-		return a.writeErr
+	if err := a.lastWriteErr(); err != nil {
+		return err
 	}
 	f, err := a.create(a.gen + 1)
 	if err != nil {
@@ -382,8 +526,8 @@ func (a *aofWriter) rotate() error {
 	if a.dur != nil {
 		a.dur.synced(a.written.Load())
 	}
-	a.older += a.size
-	a.file, a.gen, a.size = f, a.gen+1, aofHeaderLen
+	a.older += a.size.Load()
+	a.setFile(f, a.gen+1, aofHeaderLen)
 	return nil
 }
 
@@ -393,18 +537,23 @@ func (a *aofWriter) close() error {
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
 	if a.file == nil {
-		return a.writeErr
+		return a.lastWriteErr()
 	}
 	err := a.file.Sync()
-	if err == nil && a.dur != nil {
-		a.dur.synced(a.written.Load())
+	if err == nil {
+		a.durable.Store(a.written.Load())
+		if a.dur != nil {
+			a.dur.synced(a.written.Load())
+		}
 	}
 	if cerr := a.file.Close(); err == nil {
 		err = cerr
 	}
+	a.writeMu.Lock()
 	a.file = nil
+	a.writeMu.Unlock()
 	if err == nil {
-		err = a.writeErr
+		err = a.lastWriteErr()
 	}
 	return err
 }

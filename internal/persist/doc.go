@@ -49,8 +49,12 @@
 // The AOF sink writes each batch to the file under the engine lock, before the command's reply
 // can reach the socket, so a process crash loses nothing acknowledged with any appendfsync.
 // appendfsync always: replies wait (WaitDurable, after the engine lock is released) for an fsync
-// covering their writes; concurrent clients share one fsync (group commit). A failed write or
-// fsync with always ends the process (as Redis does): the write cannot be acknowledged and is
-// already applied. With everysec (fsync once a second in the background) and no, a failed write
-// is retried and write commands are refused with MISCONF until one succeeds.
+// covering their writes, and concurrent clients share one write and one fsync (group commit):
+// while an fsync round runs, the sink only buffers the batch's record, and the round's leader
+// writes everything buffered at once, outside the engine lock, before it ends (fdatasync is
+// waited for without releasing the scheduler's processor, as redis-server's single thread
+// waits). A failed write or fsync with always ends the process (as Redis does): the write
+// cannot be acknowledged and is already applied. With everysec (fsync once a second in the
+// background) and no, a failed write is retried and write commands are refused with MISCONF
+// until one succeeds.
 package persist

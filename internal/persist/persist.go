@@ -146,7 +146,7 @@ func Open(e *engine.Engine, cfg *config.Config, log *slog.Logger, opts Options) 
 			if err != nil {
 				return nil, fmt.Errorf("open %s: %w", path, err)
 			}
-			a.file, a.gen, a.size = f, res.lastGen, res.lastGenSize
+			a.setFile(f, res.lastGen, res.lastGenSize)
 			a.older = res.aofBytes - res.lastGenSize
 		} else {
 			gen := max(res.lastGen, 1)
@@ -154,10 +154,10 @@ func Open(e *engine.Engine, cfg *config.Config, log *slog.Logger, opts Options) 
 			if err != nil {
 				return nil, err
 			}
-			a.file, a.gen, a.size = f, gen, aofHeaderLen
+			a.setFile(f, gen, aofHeaderLen)
 		}
 		p.aofp.Store(a)
-		p.aofBase = a.older + a.size
+		p.aofBase = a.older + a.size.Load()
 	}
 	cfg.OnChange(func(name, value string) {
 		if a := p.aof(); a != nil && name == "appendfsync" {
@@ -204,7 +204,7 @@ func (p *Persister) setAppendOnly(v string) error {
 		p.log.Error("cannot turn on the append-only file", "err", err)
 		return errors.New("Unable to turn on AOF. Check server logs.")
 	}
-	a.file, a.gen, a.size = f, gen, aofHeaderLen
+	a.setFile(f, gen, aofHeaderLen)
 	p.aofp.Store(a)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -226,7 +226,9 @@ func changes(b *effect.Effect) int64 {
 	return n
 }
 
-// sink receives every applied batch (engine lock).
+// sink receives every applied batch (engine lock). Its record is written before the engine
+// lock is released, except with appendfsync always while an fsync round runs: that round writes
+// it, outside the engine lock, with every other record appended meanwhile (aofWriter.append).
 func (p *Persister) sink(b *effect.Effect) {
 	p.dirty.Add(changes(b))
 	if fs := p.e.Stats.FullSyncs; fs != p.fullSyncs {
@@ -234,9 +236,11 @@ func (p *Persister) sink(b *effect.Effect) {
 		p.afterFullSync()
 	}
 	if a := p.aof(); a != nil {
-		a.append(b)
-		if a.file != nil && len(a.pending) == 0 {
-			p.dur.written(a.written.Load(), p.e.Vector())
+		pos := a.append(b)
+		// The mark is the position after the batch's record: it becomes durable only once an
+		// fsync covers that position, whenever the record is written.
+		if a.file != nil {
+			p.dur.written(pos, p.e.Vector())
 		}
 	}
 }
@@ -296,9 +300,9 @@ func (p *Persister) rewriteNow() error {
 	return err
 }
 
-// WaitDurable returns once everything written so far is on disk when appendfsync is always;
-// it is called after the engine lock is released and before replies are sent, so one fsync
-// covers every client that wrote meanwhile.
+// WaitDurable returns once everything appended so far is on disk when appendfsync is always;
+// it is called after the engine lock is released and before replies are sent, so one write and
+// one fsync cover every client that wrote meanwhile.
 func (p *Persister) WaitDurable() {
 	if a := p.aof(); a != nil {
 		a.waitDurable()
@@ -314,8 +318,8 @@ func (p *Persister) WriteDenied() error {
 		return errMisconfRDB
 	}
 	if a := p.aof(); a != nil {
-		if a.writeErr != nil {
-			return fmt.Errorf("MISCONF Errors writing to the AOF file: %v", a.writeErr)
+		if err := a.lastWriteErr(); err != nil {
+			return fmt.Errorf("MISCONF Errors writing to the AOF file: %v", err)
 		}
 		if e := a.syncErr.Load(); e != nil {
 			return fmt.Errorf("MISCONF Errors writing to the AOF file: %v", *e)
@@ -570,7 +574,7 @@ func (p *Persister) Tick() {
 	}
 	p.e.Lock()
 	defer p.e.Unlock()
-	if a := p.aof(); a != nil && len(a.pending) > 0 {
+	if a := p.aof(); a != nil && a.hasPending() {
 		a.flush()
 	}
 	if fs := p.e.Stats.FullSyncs; fs != p.fullSyncs {
@@ -596,12 +600,12 @@ func (p *Persister) Tick() {
 		if p.rewritten { // the generations before the rewrite's are gone
 			p.rewritten = false
 			a.older = 0
-			p.aofBase = a.size
+			p.aofBase = a.size.Load()
 		}
 		// auto-aof-rewrite-percentage and -min-size, as Redis: rewrite when the file grew past
 		// the minimum and by that percentage since the last rewrite.
 		pct, minSize := p.cfg.Int("auto-aof-rewrite-percentage"), p.cfg.Int("auto-aof-rewrite-min-size")
-		total, base := a.older+a.size, max(p.aofBase, 1)
+		total, base := a.older+a.size.Load(), max(p.aofBase, 1)
 		if pct > 0 && total > minSize && (total-base)*100/base >= pct {
 			p.log.Info("starting an automatic append-only file rewrite", "size", total, "base", base, "growth_pct", (total-base)*100/base)
 			p.startJob(jobRewrite)
@@ -688,17 +692,17 @@ func (p *Persister) Info() [][2]string {
 	}
 	writeOK := true
 	if a := p.aof(); a != nil {
-		writeOK = a.writeErr == nil && a.syncErr.Load() == nil
+		writeOK = a.lastWriteErr() == nil && a.syncErr.Load() == nil
 	}
 	out = append(out, [2]string{"aof_last_write_status", status(!writeOK)},
 		[2]string{"aof_last_cow_size", "0"}, [2]string{"module_fork_in_progress", "0"},
 		[2]string{"module_fork_last_cow_size", "0"})
 	if a := p.aof(); a != nil {
 		out = append(out,
-			[2]string{"aof_current_size", i(a.older + a.size)},
+			[2]string{"aof_current_size", i(a.older + a.size.Load())},
 			[2]string{"aof_base_size", i(p.aofBase)},
 			[2]string{"aof_pending_rewrite", b(p.rewriteScheduled)},
-			[2]string{"aof_buffer_length", i(int64(len(a.pending)))},
+			[2]string{"aof_buffer_length", i(int64(a.pendingLen()))},
 			[2]string{"aof_pending_bio_fsync", "0"},
 			[2]string{"aof_delayed_fsync", "0"})
 	}
