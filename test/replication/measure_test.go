@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -317,6 +318,26 @@ func TestMeasureIssue4(t *testing.T) {
 	ms, mr := soloRates[len(soloRates)/2], replRates[len(replRates)/2]
 	t.Logf("write throughput (%d SETs, %d clients, pipelines of %d, median of %d alternating runs): standalone %.0f/s, member with 2 peers %.0f/s, ratio %.2f (issue 4 target ≥ 0.70)",
 		throughputSETs, throughputClients, throughputDepth, throughputRuns, ms, mr, mr/ms)
+	// The same runs with B and C at the lowest CPU priority (nice 19, every thread): on this
+	// machine the three members share the cores, where in a deployment each region's member
+	// has its own host. Deprioritised, the peers apply with what A and the clients leave
+	// (they still take some: the kernel gives nice 19 a small share, and caches are shared),
+	// which approximates A's throughput with peers elsewhere. Reported beside the ratio
+	// above, not instead of it.
+	for _, m := range c.members[1:] {
+		renice(t, m.cmd.Process.Pid, 19)
+	}
+	var soloRates2, nicedRates []float64
+	for range throughputRuns {
+		soloRates2 = append(soloRates2, run(solo))
+		nicedRates = append(nicedRates, run(a))
+		c.waitConverged()
+	}
+	slices.Sort(soloRates2)
+	slices.Sort(nicedRates)
+	ms2, mn := soloRates2[len(soloRates2)/2], nicedRates[len(nicedRates)/2]
+	t.Logf("the same with B and C at nice 19 (peers yielding the CPU, as on their own hosts), median of %d alternating runs: standalone %.0f/s, member with 2 peers %.0f/s, ratio %.2f",
+		throughputRuns, ms2, mn, mn/ms2)
 	// What the member itself costs, apart from the CPU its peers take on this machine: the
 	// throughput ratio members on separate hosts would approach if CPU-bound.
 	slices.Sort(soloCPU)
@@ -324,4 +345,22 @@ func TestMeasureIssue4(t *testing.T) {
 	cs, cr := soloCPU[len(soloCPU)/2], replCPU[len(replCPU)/2]
 	t.Logf("CPU per SET on the writing member (median): standalone %.2fµs, with 2 peers %.2fµs; standalone/replicated %.2f",
 		cs, cr, cs/cr)
+}
+
+// renice sets the scheduling priority of every thread of process pid (Linux's nice value is
+// per thread; threads created later inherit it from their creator).
+func renice(t *testing.T, pid, nice int) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for _, task := range tasks {
+		tid, err := strconv.Atoi(task.Name())
+		if err != nil {
+			continue
+		}
+		if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, nice); err != nil {
+			t.Fatalf("setpriority %d: %v", tid, err)
+		}
+	}
 }
