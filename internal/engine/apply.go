@@ -337,11 +337,15 @@ func (e *Engine) applyFlush(b *effect.Effect, op *effect.Op) {
 }
 
 // stringKey is a string key's entry, value and (short) name in one allocation: finding a key
-// compares its name, and that cache miss then also brings in the entry and the value.
+// compares its name, and that cache miss then also brings in the entry and the value. The name
+// comes first so that it shares its cache line with the entry's most used fields (the value,
+// its creation stamp and the expiry, which every write reads next), and the value's base
+// follows the entry: a SET on a key that exists touches the first four of the five lines
+// rather than all of them (the value's counters and offsets, at the end, are rarely used).
 type stringKey struct {
-	store.Entry
-	reg  register.Value
 	name [shortKey]byte
+	store.Entry
+	reg register.Value
 }
 
 const shortKey = 24

@@ -46,6 +46,8 @@ type Engine struct {
 	// had it (ApplyEncoded); nil otherwise.
 	encoded []byte
 	now     int64 // physical time read when the lock was taken (ms)
+	// prefetched accumulates what Prefetch reads, so that the compiler keeps its loads.
+	prefetched uintptr
 
 	sinks []Sink
 	// Hooks set by the layer above (command): keys changed (WATCH), databases flushed, pub/sub
