@@ -2,7 +2,9 @@ package replication
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
@@ -10,8 +12,15 @@ import (
 )
 
 // setFrames returns the Data frame payloads member 1 streams for n SETs (16-byte values over
-// keys distinct keys, as in the issue 4 measurement), perFrame records a frame.
+// keys distinct keys, as in the issue 4 measurement), perFrame records a frame. The keys are
+// written in turn.
 func setFrames(tb testing.TB, n, keys, perFrame int) [][]byte {
+	return setFramesOrder(tb, n, keys, perFrame, false)
+}
+
+// setFramesOrder is setFrames, in a random order of keys when random is set (as
+// redis-benchmark -r writes them).
+func setFramesOrder(tb testing.TB, n, keys, perFrame int, random bool) [][]byte {
 	tb.Helper()
 	src := engine.New(engine.Config{Member: 1, KeepTombstones: true})
 	var frames [][]byte
@@ -23,8 +32,12 @@ func setFrames(tb testing.TB, n, keys, perFrame int) [][]byte {
 			frames, cur = append(frames, cur), nil
 		}
 	})
+	r := rand.New(rand.NewPCG(4, 4))
 	for i := range n {
 		key := fmt.Sprintf("key:%d", i%keys)
+		if random {
+			key = fmt.Sprintf("key:%012d", r.IntN(keys))
+		}
 		src.Lock()
 		prev := src.Store().DB(0).Get(key)
 		src.Emit(effect.Op{Kind: effect.StringSet, Key: key, Value: fmt.Appendf(nil, "value-%010d", i),
@@ -40,9 +53,20 @@ func setFrames(tb testing.TB, n, keys, perFrame int) [][]byte {
 // BenchmarkReceiveSET is the receive side of replication for one SET batch: a Link of a
 // Replicator (its real host, so the backlog append is included) decoding and applying the
 // records of Data frames, under one engine lock per frame.
-func BenchmarkReceiveSET(b *testing.B) {
-	const perFrame, keys = 200, 50000
-	frames := setFrames(b, 4*keys, keys, perFrame)
+func BenchmarkReceiveSET(b *testing.B) { benchmarkReceiveSET(b, 50000, false) }
+
+// BenchmarkReceiveSETFewKeys is BenchmarkReceiveSET over 1000 keys, whose entries stay in the
+// processor's caches: what remains is the work of the receive path rather than memory latency.
+func BenchmarkReceiveSETFewKeys(b *testing.B) { benchmarkReceiveSET(b, 1000, false) }
+
+// BenchmarkReceiveSETRandomKeys is BenchmarkReceiveSET over 200,000 keys written in a random
+// order, as issue 4's measurement writes them: consecutive SETs touch entries far apart in
+// memory, and memory latency is most of the cost.
+func BenchmarkReceiveSETRandomKeys(b *testing.B) { benchmarkReceiveSET(b, 200000, true) }
+
+func benchmarkReceiveSET(b *testing.B, keys int, random bool) {
+	const perFrame = 200
+	frames := setFramesOrder(b, max(2*keys, 200000), keys, perFrame, random)
 	var e *engine.Engine
 	var link *Link
 	fresh := func() {
@@ -57,9 +81,13 @@ func BenchmarkReceiveSET(b *testing.B) {
 		link = NewLink(rc, e)
 	}
 	fresh()
-	// Warm: the keyspace exists, as in the measurement's runs.
+	// Warm: the keyspace exists, as in the measurement's runs (random keys: most of it).
+	warm := len(frames) / 4
+	if random {
+		warm = len(frames) / 2
+	}
 	next := 0
-	for next < len(frames)/4 {
+	for next < warm {
 		if _, err := link.Handle(peerwire.Frame{Type: peerwire.Data, Payload: frames[next]}); err != nil {
 			b.Fatal(err)
 		}
@@ -67,11 +95,17 @@ func BenchmarkReceiveSET(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	// The process's CPU time (garbage collection included) is reported besides the wall time:
+	// on a shared machine it is the steadier figure.
+	var cpu time.Duration
+	start := processCPU()
 	for i := 0; i < b.N; i += perFrame {
 		if next == len(frames) {
 			b.StopTimer()
+			cpu += processCPU() - start
 			fresh()
 			next = 0
+			start = processCPU()
 			b.StartTimer()
 		}
 		if _, err := link.Handle(peerwire.Frame{Type: peerwire.Data, Payload: frames[next]}); err != nil {
@@ -79,4 +113,7 @@ func BenchmarkReceiveSET(b *testing.B) {
 		}
 		next++
 	}
+	b.StopTimer()
+	cpu += processCPU() - start
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -300,8 +300,12 @@ func (l *Link) apply(n int) error {
 	}
 	l.lock.Lock()
 	defer l.lock.Unlock()
+	p, _ := l.lock.(interface{ Prefetch([]*effect.Effect) })
 	start := 0
 	for i, b := range l.batch[:n] {
+		if p != nil && i%engine.PrefetchBatches == 0 {
+			p.Prefetch(l.batch[i:min(i+engine.PrefetchBatches, n)]) // the next keys looked up together (engine.Prefetch)
+		}
 		kept, err := l.rc.batch(b, l.encs[start:l.ends[i]])
 		if kept {
 			l.batch[i] = &effect.Effect{}
