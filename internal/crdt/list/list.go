@@ -155,7 +155,9 @@ func (l *List) Insert(p, val []byte, dot clock.Dot, s clock.Stamp) bool {
 	e := entryView{key: key, seq: dot.Seq, val: val}
 	enc := appendEntry(eb[:0], &e)
 	l.t.adjust(1)
-	if n := lf.n(); n > 0 && (i == 0 || i == n) && lf.size()+len(enc) > leafMax {
+	// A push at either end of the list into a full end leaf starts a leaf of its own; anywhere
+	// else (an insert at a middle leaf's edge) the leaf splits in halves as usual.
+	if n := lf.n(); n > 0 && ((i == 0 && lf == l.t.first) || (i == n && lf == l.t.last)) && lf.size()+len(enc) > leafMax {
 		l.t.pushLeaf(lf, i == 0, enc)
 		return true
 	}

@@ -50,6 +50,7 @@ package zset
 import (
 	"math"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/concord-db/concord/internal/clock"
@@ -163,7 +164,7 @@ func newNode(name string) *node {
 		x := new(node72)
 		n, b = &x.n, x.b[:l]
 	default:
-		return &node{name: string(name)}
+		return &node{name: strings.Clone(name)} // name aliases the operation's bytes
 	}
 	copy(b, name)
 	n.name = str(b)
