@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/crdt"
@@ -57,17 +56,13 @@ type PeerInfo struct {
 	DataRaw, DataWire uint64
 }
 
-// replications holds each Env's replication layer. It lives here rather than as an Env field
-// so that wiring replication does not touch env.go; several members may run in one process.
-var replications sync.Map // *Env → Replication
-
 // SetReplication installs (or, with nil, removes) the replication layer of env.
 func (env *Env) SetReplication(r Replication) {
 	if r == nil {
-		replications.Delete(env)
+		env.repl.Store(nil)
 		return
 	}
-	replications.Store(env, r)
+	env.repl.Store(&r)
 	// Conflicts arise only from peers' effects: while a member has peers, each one its engine
 	// resolves is also published to this member's subscribers of ConflictChannel.
 	env.Engine.Lock()
@@ -76,8 +71,8 @@ func (env *Env) SetReplication(r Replication) {
 }
 
 func (env *Env) replication() Replication {
-	if r, ok := replications.Load(env); ok {
-		return r.(Replication)
+	if r := env.repl.Load(); r != nil {
+		return *r
 	}
 	return nil
 }

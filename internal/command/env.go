@@ -38,6 +38,8 @@ type Env struct {
 	writeGate atomic.Pointer[func() bool]
 	// persist is the persistence layer (SetPersistence), nil without one.
 	persist atomic.Pointer[Persistence]
+	// repl is the replication layer (SetReplication), nil for a standalone member.
+	repl atomic.Pointer[Replication]
 
 	Stats Stats
 }
