@@ -112,18 +112,9 @@ func pushOnto(c *Ctx, db int, key string, ent *store.Entry, created clock.Stamp,
 	if len(values) == 0 {
 		return
 	}
-	// The key of the element at the end pushed onto. It aliases the list's storage, which does
-	// not change before Emit below (AppendBetween copies what it keeps).
-	var end []byte
-	if ent != nil {
-		if l := listOf(ent); l.Len() > 0 {
-			if left {
-				end = l.KeyAt(0)
-			} else {
-				end = l.KeyAt(l.Len() - 1)
-			}
-		}
-	}
+	// The end's key aliases the list's storage, which does not change before Emit below
+	// (AppendBetween copies what it keeps).
+	end := pushEnd(ent, left)
 	stamp := c.E.Stamp()
 	n := len(values)
 	var paths [][]byte
@@ -274,18 +265,24 @@ type pushOne struct {
 
 // pushPathRoom is the room a position takes for a push onto the left or right end of the list
 // entry ent (nil when there is no such key).
-func pushPathRoom(ent *store.Entry, left bool) int {
-	var end []byte
-	if ent != nil {
-		if l := listOf(ent); l.Len() > 0 {
-			if left {
-				end = l.KeyAt(0)
-			} else {
-				end = l.KeyAt(l.Len() - 1)
-			}
-		}
+func pushPathRoom(ent *store.Entry, left bool) int { return list.PushRoom(pushEnd(ent, left)) }
+
+// pushEnd is the key of the element at the left or right end of the list entry ent, the one a
+// push goes next to (nil when there is no such key or it is empty). It aliases the list's
+// storage.
+func pushEnd(ent *store.Entry, left bool) []byte {
+	if ent == nil {
+		return nil
 	}
-	return list.PushRoom(end)
+	l := listOf(ent)
+	switch {
+	case l.Len() == 0:
+		return nil
+	case left:
+		return l.KeyAt(0)
+	default:
+		return l.KeyAt(l.Len() - 1)
+	}
 }
 
 func popCommand(c *Ctx, left bool) error {

@@ -94,9 +94,26 @@ func (c *Ctx) zsetLimits() (entries, value int64) {
 // settleZset records, after a local write that Redis checks for conversion, whether Redis would
 // now hold the set as a skiplist (see zset.ZSet.Settle).
 func (c *Ctx) settleZset(db int, key string) {
-	if z := c.zsetState(db, key); z != nil {
-		z.Settle(c.zsetLimits())
+	entries, value := c.zsetLimits()
+	c.settleZsetLen(db, key, entries, value)
+}
+
+// settleZsetLen is settleZset with the listpack limits read (entries, value) followed by zsetLen,
+// from one lookup (ZADD, where each lookup counts).
+func (c *Ctx) settleZsetLen(db int, key string, entries, value int64) int {
+	ent := c.E.Store().DB(db).Get(key)
+	if ent == nil {
+		return 0
 	}
+	z, ok := ent.Value.(*zset.ZSet)
+	if !ok {
+		return 0
+	}
+	z.Settle(entries, value)
+	if !ent.IsLive() {
+		return 0
+	}
+	return z.Len()
 }
 
 // zsetListpack reports whether Redis 7.0 would hold z as a listpack.
@@ -105,7 +122,13 @@ func zsetListpack(c *Ctx, z *zset.ZSet) bool { return !z.Skiplist(c.zsetLimits()
 // zsetVisible is the score Redis replies for a member of z: a listpack stores scores as text
 // and reads "-0" back as the integer 0.
 func zsetVisible(c *Ctx, z *zset.ZSet, s float64) float64 {
-	if s == 0 && math.Signbit(s) && zsetListpack(c, z) {
+	// Whether z is a listpack matters only for -0, which is rare: test that first.
+	return zsetVisibleLP(s, s == 0 && math.Signbit(s) && zsetListpack(c, z))
+}
+
+// zsetVisibleLP is zsetVisible for a set known to be held as a listpack (lp) or not.
+func zsetVisibleLP(s float64, lp bool) float64 {
+	if lp && s == 0 && math.Signbit(s) {
 		return 0
 	}
 	return s
@@ -199,20 +222,7 @@ func zsetWriteAt(c *Ctx, db int, key string, ent *store.Entry, members [][]byte,
 		}
 	}
 	c.E.Emit(op)
-	// settleZset and zsetLen from one lookup.
-	after := c.E.Store().DB(db).Get(key)
-	if after == nil {
-		return -before
-	}
-	za, ok := after.Value.(*zset.ZSet)
-	if !ok {
-		return -before
-	}
-	za.Settle(entries, value)
-	if !after.IsLive() {
-		return -before
-	}
-	return za.Len() - before
+	return c.settleZsetLen(db, key, entries, value) - before
 }
 
 // zsetIncr adds incr to the score of member of the sorted set key in database db as ZINCRBY
@@ -425,9 +435,7 @@ parsed:
 		k := find(member)
 		if k < 0 {
 			cur, exists := z.ScoreBytes(member)
-			if cur == 0 && math.Signbit(cur) && lpNow { // zsetVisible
-				cur = 0
-			}
+			cur = zsetVisibleLP(cur, lpNow)
 			k = len(view)
 			view = append(view, pending{member: member, score: cur, exists: exists})
 			if byName != nil {

@@ -72,6 +72,43 @@ func TestForWriteHintStale(t *testing.T) {
 	}
 }
 
+// slotWithoutIndex returns what slotOf finds for field while the index has no entry for it, so
+// that only the hint can find it.
+func slotWithoutIndex(m *Map, field []byte) (int32, bool) {
+	key := string(field)
+	i, had := m.index[key]
+	delete(m.index, key)
+	defer func() {
+		if had {
+			m.index[key] = i
+		}
+	}()
+	return m.slotOf(field)
+}
+
+// TestForWriteHintHit checks that the Set following ForWrite, naming the field by the returned
+// Name, takes the hinted slot: with the field's index entry taken away, a Set that looked the
+// field up by its name would insert it a second time.
+func TestForWriteHintHit(t *testing.T) {
+	m := New()
+	for i := range 10 {
+		m.Set(strconv.AppendInt([]byte("f"), int64(i), 10), []byte("v"), obs(1, uint64(i+1)), clock.HLC(i+1), nil)
+	}
+	w := m.ForWrite([]byte("f3"))
+	if !w.Live || m.hint != 3 {
+		t.Fatalf("ForWrite: %+v, hint %d", w, m.hint)
+	}
+	delete(m.index, "f3")
+	m.Set(w.Name, []byte("new"), obs(1, 11, 10), 11, w.Totals)
+	if m.Len() != 10 {
+		t.Fatalf("the Set missed the hint and inserted the field again: %d fields", m.Len())
+	}
+	m.index["f3"] = 3
+	if get(m, "f3") != "new" || get(m, "f4") != "v" {
+		t.Fatalf("content %s", m.content())
+	}
+}
+
 // TestForWriteProperty applies the same random operations to two maps, one naming fields by the
 // argument's bytes and one as HSET does (by the Name ForWrite returned, when the field is live):
 // the hint must not change the result.
@@ -94,6 +131,10 @@ func TestForWriteProperty(t *testing.T) {
 				w := hinted.ForWrite(arg)
 				f, v := bytes.Clone(arg), val
 				if w.Live {
+					// The Set below must find the field through the hint, not the index.
+					if i, ok := slotWithoutIndex(hinted, w.Name); !ok || hinted.at(i).name != string(arg) {
+						t.Fatalf("%s: the hint of ForWrite does not find the field (%d, %v)", arg, i, ok)
+					}
 					f = w.Name
 					if string(w.Value) == string(val) && w.Value != nil {
 						v = w.Value

@@ -60,6 +60,42 @@ func TestStoredHintStale(t *testing.T) {
 	}
 }
 
+// slotWithoutIndex returns what slotOf finds for m while the index has no entry for it, so that
+// only the hint can find it.
+func slotWithoutIndex(s *Set, m string) (uint32, bool) {
+	i, had := s.index[m]
+	delete(s.index, m)
+	defer func() {
+		if had {
+			s.index[m] = i
+		}
+	}()
+	return s.slotOf(m)
+}
+
+// TestStoredHintHit checks that the Add following Stored, naming the member by the returned
+// string, takes the hinted slot: with the member's index entry taken away, an Add that looked the
+// member up by its name would add it a second time.
+func TestStoredHintHit(t *testing.T) {
+	var s Set
+	for i := range 10 {
+		s.Add(string(strconv.AppendInt([]byte("m"), int64(i), 10)), obs(1, uint64(i+1)))
+	}
+	name, ok := s.Stored([]byte("m3"))
+	if !ok || s.hint != s.index["m3"] {
+		t.Fatalf("Stored = %q, %v; hint %d", name, ok, s.hint)
+	}
+	slot := s.index["m3"]
+	delete(s.index, "m3")
+	if s.Add(name, obs(1, 11, 10)) || s.Len() != 10 {
+		t.Fatalf("the Add missed the hint and added the member again: %d members", s.Len())
+	}
+	s.index["m3"] = slot
+	if d := s.Dots("m3"); len(d) != 1 || d[0] != (clock.Dot{Member: 1, Seq: 11}) {
+		t.Fatalf("dots of m3: %v", d)
+	}
+}
+
 // TestStoredProperty applies the same random operations to two sets, one naming members by the
 // argument's bytes and one as SADD does (by the string Stored returned, when it is a member): the
 // hint must not change the result.
@@ -79,6 +115,10 @@ func TestStoredProperty(t *testing.T) {
 				plain.Add(string(bytes.Clone(arg)), o)
 				m := string(bytes.Clone(arg))
 				if name, ok := hinted.Stored(arg); ok {
+					// The Add below must find the member through the hint, not the index.
+					if i, ok := slotWithoutIndex(&hinted, name); !ok || hinted.slot(int(i)).name != string(arg) {
+						t.Fatalf("%s: the hint of Stored does not find the member (%d, %v)", arg, i, ok)
+					}
 					m = name
 				}
 				hinted.Add(m, o)
