@@ -6,10 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concord-db/concord/internal/clock"
-	"github.com/concord-db/concord/internal/command"
 	"github.com/concord-db/concord/internal/config"
-	"github.com/concord-db/concord/internal/engine"
 )
 
 // gatedFS is a FaultFS whose file fsyncs can be held: while gate is set, each Sync of a file
@@ -60,21 +57,7 @@ func startGated(t *testing.T) (*member, *gatedFS) {
 // startOn is start with the persister on fs (the member's fs field is the FaultFS under it).
 func startOn(t *testing.T, fs *gatedFS, cfg *config.Config) *member {
 	t.Helper()
-	clk := &clock.Manual{Millis: t0}
-	e := engine.New(engine.Config{Member: 1, Databases: 16, Clock: clk, Seed: 1})
-	m := &member{t: t, fs: fs.FaultFS, cfg: cfg, e: e, clk: clk, fatals: &fatalLog{}}
-	p, err := Open(e, cfg, quiet, Options{FS: fs, Fatal: m.fatals.add,
-		Now: func() time.Time { return time.UnixMilli(clk.Millis) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.p = p
-	m.env = command.NewEnv(e, cfg, quiet)
-	m.env.SetPersistence(p)
-	m.cl = command.NewClient(0)
-	e.Lock()
-	err = m.env.Connect(m.cl)
-	e.Unlock()
+	m, err := startWith(t, fs, fs.FaultFS, cfg, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

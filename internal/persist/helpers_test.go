@@ -72,11 +72,17 @@ func testConfig(t *testing.T, dir string, params ...string) *config.Config {
 
 // start opens a member on fs (loading what is there). The clock starts at millis.
 func start(t *testing.T, fs *FaultFS, cfg *config.Config, millis int64) (*member, error) {
+	return startWith(t, fs, fs, cfg, millis)
+}
+
+// startWith opens a member whose persister uses files (nil: the operating system's); faults
+// is the FaultFS under it that the member's fs field names (nil for the operating system's).
+func startWith(t *testing.T, files FS, faults *FaultFS, cfg *config.Config, millis int64) (*member, error) {
 	t.Helper()
 	clk := &clock.Manual{Millis: millis}
 	e := engine.New(engine.Config{Member: 1, Databases: 16, Clock: clk, Seed: 1})
-	m := &member{t: t, fs: fs, cfg: cfg, e: e, clk: clk, fatals: &fatalLog{}}
-	p, err := Open(e, cfg, quiet, Options{FS: fs, Fatal: m.fatals.add,
+	m := &member{t: t, fs: faults, cfg: cfg, e: e, clk: clk, fatals: &fatalLog{}}
+	p, err := Open(e, cfg, quiet, Options{FS: files, Fatal: m.fatals.add,
 		Now: func() time.Time { return time.UnixMilli(clk.Millis) }})
 	if err != nil {
 		return nil, err

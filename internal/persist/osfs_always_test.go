@@ -5,33 +5,15 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/concord-db/concord/internal/clock"
-	"github.com/concord-db/concord/internal/command"
 	"github.com/concord-db/concord/internal/config"
-	"github.com/concord-db/concord/internal/engine"
 )
 
-// startOSFS starts a member whose persister uses the operating system's files (Options.FS nil)
-// in the directory cfg names.
+// startOSFS starts a member whose persister uses the operating system's files in the
+// directory cfg names.
 func startOSFS(t *testing.T, cfg *config.Config, millis int64) *member {
 	t.Helper()
-	clk := &clock.Manual{Millis: millis}
-	e := engine.New(engine.Config{Member: 1, Databases: 16, Clock: clk, Seed: 1})
-	m := &member{t: t, cfg: cfg, e: e, clk: clk, fatals: &fatalLog{}}
-	p, err := Open(e, cfg, quiet, Options{Fatal: m.fatals.add,
-		Now: func() time.Time { return time.UnixMilli(clk.Millis) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.p = p
-	m.env = command.NewEnv(e, cfg, quiet)
-	m.env.SetPersistence(p)
-	m.cl = command.NewClient(0)
-	e.Lock()
-	err = m.env.Connect(m.cl)
-	e.Unlock()
+	m, err := startWith(t, nil, nil, cfg, millis)
 	if err != nil {
 		t.Fatal(err)
 	}

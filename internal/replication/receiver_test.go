@@ -91,13 +91,7 @@ func TestReceiverOverflowDropsTheBuffer(t *testing.T) {
 // A merged state that brings in what buffered batches waited for drains them, and one that
 // already holds buffered batches drops them; the backlog records the gap.
 func TestReceiverMergeDrainsAndRecordsTheGap(t *testing.T) {
-	src := newHost(3)
-	src.e.Lock()
-	src.e.Emit(effect.Op{Kind: effect.StringSet, Key: "a", Value: []byte("1")})
-	src.e.Unlock()
-	src.e.Lock()
-	svc, state := src.e.ExportState()
-	src.e.Unlock()
+	svc, state := stateWithA(3)
 
 	h := newHost(1)
 	rc := NewReceiver(h, 1<<20)
@@ -121,13 +115,7 @@ func TestReceiverMergeDrainsAndRecordsTheGap(t *testing.T) {
 }
 
 func TestLinkFrames(t *testing.T) {
-	src := newHost(2)
-	src.e.Lock()
-	src.e.Emit(effect.Op{Kind: effect.StringSet, Key: "a", Value: []byte("1")})
-	src.e.Unlock()
-	src.e.Lock()
-	svc, state := src.e.ExportState()
-	src.e.Unlock()
+	svc, state := stateWithA(2)
 
 	h := newHost(1)
 	rc := NewReceiver(h, 1<<20)
@@ -191,4 +179,15 @@ func TestResyncAfterMerge(t *testing.T) {
 	if got := ResyncAfterMerge(2, theirs, peers); !slices.Equal(got, []clock.MemberID{4, 5}) {
 		t.Fatalf("got %v", got)
 	}
+}
+
+// stateWithA is the exported state (and its vector clock) of a new member id that set a to 1.
+func stateWithA(id clock.MemberID) (clock.Vector, []byte) {
+	src := newHost(id)
+	src.e.Lock()
+	src.e.Emit(effect.Op{Kind: effect.StringSet, Key: "a", Value: []byte("1")})
+	src.e.Unlock() // commits the batch
+	src.e.Lock()
+	defer src.e.Unlock()
+	return src.e.ExportState()
 }

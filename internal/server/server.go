@@ -132,7 +132,11 @@ func (s *Server) Rebind(bind []string, port int, oldBind []string, oldPort int) 
 	return nil
 }
 
-func (s *Server) startAccepting(lns []net.Listener) {
+func (s *Server) startAccepting(lns []net.Listener) { s.acceptOn(&s.listeners, lns) }
+
+// acceptOn makes lns the listeners kept in *set (the plain or the TLS ones) and, once the
+// server is serving, accepts on them; a closed server closes them instead.
+func (s *Server) acceptOn(set *[]net.Listener, lns []net.Listener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -141,7 +145,7 @@ func (s *Server) startAccepting(lns []net.Listener) {
 		}
 		return
 	}
-	s.listeners = lns
+	*set = lns
 	if !s.serving {
 		return
 	}

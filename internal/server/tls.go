@@ -86,27 +86,7 @@ func wrapTLS(lns []net.Listener, cfg *tls.Config) []net.Listener {
 	return out
 }
 
-func (s *Server) startAcceptingTLS(lns []net.Listener) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		for _, ln := range lns {
-			ln.Close()
-		}
-		return
-	}
-	s.tlsListeners = lns
-	if !s.serving {
-		return
-	}
-	for _, ln := range lns {
-		s.acceptWG.Add(1)
-		go func() {
-			defer s.acceptWG.Done()
-			s.accept(ln)
-		}()
-	}
-}
+func (s *Server) startAcceptingTLS(lns []net.Listener) { s.acceptOn(&s.tlsListeners, lns) }
 
 // handshake runs a TLS client's handshake before anything else reads from it, so that a
 // refused certificate is logged as such; it reports whether the client may go on.

@@ -24,33 +24,27 @@ func benchList(n int) (*List, clock.Stamp) {
 	return l, s
 }
 
-func BenchmarkLPush(b *testing.B) {
-	l := New()
-	s := clock.Stamp{HLC: 1 << 40, Member: 1}
-	val := []byte("value:123456")
-	b.ReportAllocs()
-	for i := range b.N {
-		s.HLC++
-		var first []byte
-		if l.Len() > 0 {
-			first = l.KeyAt(0)
-		}
-		l.Insert(Between(nil, first), val, clock.Dot{Member: 1, Seq: uint64(i + 1)}, s)
-	}
-}
+func BenchmarkLPush(b *testing.B) { benchmarkPush(b, true) }
+func BenchmarkRPush(b *testing.B) { benchmarkPush(b, false) }
 
-func BenchmarkRPush(b *testing.B) {
+// benchmarkPush inserts b.N elements before the first (front) or after the last element.
+func benchmarkPush(b *testing.B, front bool) {
 	l := New()
 	s := clock.Stamp{HLC: 1 << 40, Member: 1}
 	val := []byte("value:123456")
 	b.ReportAllocs()
 	for i := range b.N {
 		s.HLC++
-		var last []byte
-		if l.Len() > 0 {
-			last = l.KeyAt(l.Len() - 1)
+		var pos []byte
+		switch {
+		case l.Len() == 0:
+			pos = Between(nil, nil)
+		case front:
+			pos = Between(nil, l.KeyAt(0))
+		default:
+			pos = Between(l.KeyAt(l.Len()-1), nil)
 		}
-		l.Insert(Between(last, nil), val, clock.Dot{Member: 1, Seq: uint64(i + 1)}, s)
+		l.Insert(pos, val, clock.Dot{Member: 1, Seq: uint64(i + 1)}, s)
 	}
 }
 
