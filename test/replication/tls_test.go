@@ -55,18 +55,7 @@ func TestPeerLinksOverTLS(t *testing.T) {
 		}
 	}
 	// The peer port is TLS: a handshake with a member certificate succeeds and negotiates TLS.
-	cert, key := ca.Issue(t, dir, "probe")
-	kp, err := tls.LoadX509KeyPair(cert, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.Cert)
-	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", a.peerPort),
-		&tls.Config{RootCAs: pool, ServerName: "localhost", Certificates: []tls.Certificate{kp}})
-	if err != nil {
-		t.Fatalf("TLS handshake with the peer port: %v", err)
-	}
+	conn := dialPeerTLS(t, ca, dir, a.peerPort)
 	if v := conn.ConnectionState().Version; v < tls.VersionTLS12 {
 		t.Errorf("peer port TLS version %x", v)
 	}
@@ -151,6 +140,20 @@ func TestTLSReplicationByConfigSet(t *testing.T) {
 		t.Errorf("GET after = %q", got)
 	}
 	// The peer port now speaks TLS.
+	conn := dialPeerTLS(t, ca, dir, a.peerPort)
+	conn.Close()
+	// Without certificate files, tls-replication cannot be enabled.
+	c3 := startCluster(t, 2, common, nil)
+	err := c3.members[0].do("CONFIG", "SET", "tls-replication", "yes").Err()
+	if err == nil || !strings.Contains(err.Error(), "Unable to update TLS configuration") {
+		t.Errorf("CONFIG SET tls-replication yes without files: %v", err)
+	}
+}
+
+// dialPeerTLS completes a TLS handshake with a member's peer port as a member certificate of
+// ca would (the link protocol itself is not spoken).
+func dialPeerTLS(t *testing.T, ca *tlstest.CA, dir string, port int) *tls.Conn {
+	t.Helper()
 	cert, key := ca.Issue(t, dir, "probe")
 	kp, err := tls.LoadX509KeyPair(cert, key)
 	if err != nil {
@@ -158,16 +161,10 @@ func TestTLSReplicationByConfigSet(t *testing.T) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
-	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", a.peerPort),
+	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port),
 		&tls.Config{RootCAs: pool, ServerName: "localhost", Certificates: []tls.Certificate{kp}})
 	if err != nil {
-		t.Fatalf("TLS handshake with the peer port after CONFIG SET: %v", err)
+		t.Fatalf("TLS handshake with the peer port %d: %v", port, err)
 	}
-	conn.Close()
-	// Without certificate files, tls-replication cannot be enabled.
-	c3 := startCluster(t, 2, common, nil)
-	err = c3.members[0].do("CONFIG", "SET", "tls-replication", "yes").Err()
-	if err == nil || !strings.Contains(err.Error(), "Unable to update TLS configuration") {
-		t.Errorf("CONFIG SET tls-replication yes without files: %v", err)
-	}
+	return conn
 }
