@@ -13,6 +13,7 @@ import (
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/oplog"
 	"github.com/concord-db/concord/internal/peerwire"
+	"github.com/concord-db/concord/internal/rawconn"
 )
 
 // The receiving side of a link: this member dials a peer, authenticates, sends its vector
@@ -119,9 +120,11 @@ func (r *Replicator) PullConn(ctx context.Context, id clock.MemberID, conn net.C
 		}
 		r.mu.Unlock()
 	}()
-	rd := peerwire.NewReader(conn)
+	// Raw system calls (rawconn): this goroutine reads, sendAcks writes.
+	rw := rawconn.ReadWriter(conn)
+	rd := peerwire.NewReader(rw)
 	defer rd.Close()
-	wr := peerwire.NewWriter(conn, false) // only acks go this way
+	wr := peerwire.NewWriter(rw, false) // only acks go this way
 	defer wr.Close()
 	rd.Bytes, wr.Bytes = &p.bytesIn, &p.bytesOut
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/peerwire"
+	"github.com/concord-db/concord/internal/rawconn"
 )
 
 // The sending side of a link: a peer dialed this member, authenticated and asked to be sent
@@ -104,10 +105,12 @@ func (r *Replicator) admit(id clock.MemberID) error {
 // replicator closes. Any malformed frame or protocol error closes only this connection.
 func (r *Replicator) ServeConn(conn net.Conn) {
 	defer conn.Close()
-	rd := peerwire.NewReader(conn)
+	// Raw system calls (rawconn): this goroutine writes, readAcks reads.
+	rw := rawconn.ReadWriter(conn)
+	rd := peerwire.NewReader(rw)
 	defer rd.Close()
 	// The cap and the compression follow SetLinkOptions while the link lives.
-	out := &throttled{w: conn, rateOf: func() int64 { return r.link.Load().MaxBandwidth }, sleep: time.Sleep}
+	out := &throttled{w: rw, rateOf: func() int64 { return r.link.Load().MaxBandwidth }, sleep: time.Sleep}
 	wr := peerwire.NewWriter(out, false)
 	wr.SetCompression(r.link.Load().level())
 	defer wr.Close()

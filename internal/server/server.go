@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/concord-db/concord/internal/command"
+	"github.com/concord-db/concord/internal/rawconn"
 	"github.com/concord-db/concord/internal/resp"
 )
 
@@ -297,10 +298,7 @@ func (s *Server) serveConn(conn net.Conn) {
 		env.Disconnect(cl)
 		env.Engine.Unlock()
 	}()
-	var rw io.ReadWriter = conn
-	if raw := newRawIO(conn); raw != nil {
-		rw = raw
-	}
+	rw := rawconn.ReadWriter(conn)
 	sock := &countingWriter{w: rw, n: &env.Stats.NetOutput}
 	// Replies go out just before the reader has to wait for more input: then no complete
 	// command is left to execute, whatever partial command may already be buffered.

@@ -1,6 +1,6 @@
 //go:build linux
 
-package server
+package rawconn
 
 import (
 	"bytes"
@@ -41,24 +41,24 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 	return server, client
 }
 
-func TestRawIOOnlyForTCP(t *testing.T) {
+func TestOnlyForTCP(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	if newRawIO(a) != nil {
+	if New(a) != nil {
 		t.Fatal("raw I/O for a non-TCP connection")
 	}
 	s, _ := tcpPair(t)
-	if newRawIO(s) == nil {
+	if New(s) == nil {
 		t.Fatal("no raw I/O for a TCP connection")
 	}
 }
 
 // A write larger than the socket buffers fills them (EAGAIN) and must wait for the reader and
 // go on where it stopped; reads must deliver everything in order, then EOF.
-func TestRawIOLargeTransfer(t *testing.T) {
+func TestLargeTransfer(t *testing.T) {
 	s, c := tcpPair(t)
-	raw := newRawIO(s)
+	raw := New(s)
 	data := make([]byte, 16<<20)
 	for i := range data {
 		data[i] = byte(i*7 + i>>11)
@@ -106,9 +106,9 @@ func TestRawIOLargeTransfer(t *testing.T) {
 }
 
 // The idle timeout and the wake-up of a parked client rely on read deadlines.
-func TestRawIOReadDeadline(t *testing.T) {
+func TestReadDeadline(t *testing.T) {
 	s, c := tcpPair(t)
-	raw := newRawIO(s)
+	raw := New(s)
 	s.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
 	n, err := raw.Read(make([]byte, 10))
 	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -125,9 +125,9 @@ func TestRawIOReadDeadline(t *testing.T) {
 }
 
 // CLIENT KILL and shutdown close the connection from another goroutine: a pending read ends.
-func TestRawIOCloseEndsRead(t *testing.T) {
+func TestCloseEndsRead(t *testing.T) {
 	s, _ := tcpPair(t)
-	raw := newRawIO(s)
+	raw := New(s)
 	done := make(chan error, 1)
 	go func() {
 		_, err := raw.Read(make([]byte, 10))
@@ -149,9 +149,9 @@ func TestRawIOCloseEndsRead(t *testing.T) {
 }
 
 // A peer that resets the connection makes writes fail instead of hanging.
-func TestRawIOWriteToResetPeer(t *testing.T) {
+func TestWriteToResetPeer(t *testing.T) {
 	s, c := tcpPair(t)
-	raw := newRawIO(s)
+	raw := New(s)
 	c.(*net.TCPConn).SetLinger(0)
 	c.Close()
 	var err error

@@ -1,4 +1,4 @@
-package server
+package rawconn
 
 import (
 	"io"
@@ -7,25 +7,13 @@ import (
 	"unsafe"
 )
 
-// rawIO reads and writes a plain TCP connection with raw system calls, waiting through Go's
+// Conn reads and writes a plain TCP connection with raw system calls, waiting through Go's
 // netpoller only when the socket is not ready (EAGAIN).
 //
-// Why: net.Conn's Read and Write enter the scheduler's syscall state around every read(2) and
-// write(2). With io-threads 1 (GOMAXPROCS=1) the runtime's sysmon thread then takes the only P
-// away from any read or write it sees in progress on two of its ticks in a row (at least 20 µs,
-// which a loopback write that wakes the peer, or a vCPU preempted by the host, easily lasts),
-// hands it to another thread, and keeps polling every 20 µs because it found work. Measured at
-// -P 16 that made ~10 % of the server's CPU time sysmon sleeps and thread switches. A raw call
-// on a non-blocking socket never blocks, so keeping the P through it is what Redis's
-// single-threaded event loop does too.
-//
-// Unlike a net.Conn, a rawIO takes one reader and one writer at a time, not several of either:
-// the connection goroutine reads, and either it or (once the client subscribes) the pusher
-// goroutine writes, never both (Server.flush).
-type rawIO struct {
+// Unlike a net.Conn, a Conn takes one reader and one writer at a time, not several of either.
+type Conn struct {
 	rc syscall.RawConn
-	// A subscribed client's pusher goroutine writes while the connection goroutine reads, so
-	// each direction has its own call state.
+	// One goroutine may write while another reads, so each direction has its own call state.
 	r, w rawCall
 }
 
@@ -38,8 +26,8 @@ type rawCall struct {
 	fn  func(fd uintptr) bool
 }
 
-// newRawIO returns raw I/O for conn, or nil when conn is not a plain TCP connection.
-func newRawIO(conn net.Conn) *rawIO {
+// New returns raw I/O for conn, or nil when conn is not a plain TCP connection.
+func New(conn net.Conn) *Conn {
 	tc, ok := conn.(*net.TCPConn)
 	if !ok {
 		return nil
@@ -48,7 +36,7 @@ func newRawIO(conn net.Conn) *rawIO {
 	if err != nil {
 		return nil
 	}
-	r := &rawIO{rc: rc}
+	r := &Conn{rc: rc}
 	r.r.fn = r.r.read
 	r.w.fn = r.w.write
 	return r
@@ -96,7 +84,7 @@ func (r *rawCall) write(fd uintptr) bool {
 }
 
 // Read reads into p like net.Conn's Read (deadlines set on the connection apply).
-func (r *rawIO) Read(p []byte) (int, error) {
+func (r *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -105,7 +93,7 @@ func (r *rawIO) Read(p []byte) (int, error) {
 }
 
 // Write writes all of p like net.Conn's Write.
-func (r *rawIO) Write(p []byte) (int, error) {
+func (r *Conn) Write(p []byte) (int, error) {
 	r.w.p = p
 	return r.w.done(r.rc.Write(r.w.fn))
 }
