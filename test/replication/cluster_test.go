@@ -82,6 +82,19 @@ func freePort(t *testing.T) int {
 // startCluster starts n members; extra[i] are more flags for member i (nil for none).
 func startCluster(t *testing.T, n int, common []string, extra map[int][]string) *cluster {
 	t.Helper()
+	return newCluster(t, n, common, extra, true)
+}
+
+// startDirectCluster is startCluster with members dialing each other's peer ports directly, as
+// in a deployment: no proxy in this process relays their links (so none can cut them either).
+// For measurements, where relaying would be CPU a deployment does not spend.
+func startDirectCluster(t *testing.T, n int, common []string) *cluster {
+	t.Helper()
+	return newCluster(t, n, common, nil, false)
+}
+
+func newCluster(t *testing.T, n int, common []string, extra map[int][]string, proxied bool) *cluster {
+	t.Helper()
 	c := &cluster{t: t, links: map[[2]int]*wanproxy.Proxy{}}
 	for i := 1; i <= n; i++ {
 		c.members = append(c.members, &member{t: t, id: i, name: "m" + strconv.Itoa(i),
@@ -89,7 +102,7 @@ func startCluster(t *testing.T, n int, common []string, extra map[int][]string) 
 	}
 	for _, a := range c.members {
 		for _, b := range c.members {
-			if a != b {
+			if a != b && proxied {
 				c.links[[2]int{a.id, b.id}] = newProxy(t, fmt.Sprintf("127.0.0.1:%d", b.peerPort))
 			}
 		}
@@ -99,9 +112,14 @@ func startCluster(t *testing.T, n int, common []string, extra map[int][]string) 
 			"--member-id", strconv.Itoa(m.id), "--member-name", m.name,
 			"--peer-port", strconv.Itoa(m.peerPort), "--peer-secret", "S"}
 		for _, o := range c.members {
-			if o != m {
-				m.args = append(m.args, "--peer", fmt.Sprintf("%d=%s", o.id, c.links[[2]int{m.id, o.id}].Addr()))
+			if o == m {
+				continue
 			}
+			addr := fmt.Sprintf("127.0.0.1:%d", o.peerPort)
+			if proxied {
+				addr = c.links[[2]int{m.id, o.id}].Addr()
+			}
+			m.args = append(m.args, "--peer", fmt.Sprintf("%d=%s", o.id, addr))
 		}
 		m.args = append(m.args, common...)
 		m.args = append(m.args, extra[m.id]...)

@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/concord-db/concord/test/testserver"
 )
 
 // TestMeasure prints replication figures between two members on loopback: propagation delay
@@ -137,8 +140,13 @@ func peerBytesInLine(t *testing.T, m *member, field string) int64 {
 // that member. After one unmeasured run on each, runs alternate standalone/replicated
 // throughputRuns times and the medians are compared. The CPU time each member used (from /proc)
 // is reported too: the writing member's CPU per SET, standalone against replicated, is what
-// separate hosts would see, apart from the CPU its peers take from it here. B and C run on the same machine and compete with A for the CPU, so on a small machine
-// the ratio is pessimistic compared to members on separate hosts.
+// separate hosts would see, apart from the CPU its peers take from it here; so is this test
+// process's (the clients'). B and C run on the same machine and compete with A for the CPU, so
+// on a small machine the ratio is pessimistic compared to members on separate hosts.
+//
+// The members dial each other directly (startDirectCluster): the proxies other tests put on
+// the links to cut them would relay every frame through this process, CPU a deployment does
+// not spend.
 //
 // Run it with CONCORD_REPL_MEASURE=1 go test -v -run TestMeasureIssue4 ./test/replication
 func TestMeasureIssue4(t *testing.T) {
@@ -153,7 +161,7 @@ func TestMeasureIssue4(t *testing.T) {
 		throughputDepth   = 100
 		throughputRuns    = 5
 	)
-	c := startCluster(t, 3, common, nil)
+	c := startDirectCluster(t, 3, common)
 	a, b := c.members[0], c.members[1]
 	c.waitConverged()
 	time.Sleep(300 * time.Millisecond) // let the first acks settle who pulls from whom
@@ -241,53 +249,10 @@ func TestMeasureIssue4(t *testing.T) {
 	c.waitConverged()
 
 	// (2) write throughput of A with two peers against the same binary standalone.
-	solo := startCluster(t, 1, common, nil).members[0]
-	// cpu sums the user+system CPU time the given members' processes have used, read from
-	// /proc; it separates A's own cost per SET from the CPU B and C take from it on one machine.
-	cpu := func(ms ...*member) time.Duration {
-		var total time.Duration
-		for _, m := range ms {
-			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", m.cmd.Process.Pid))
-			if err != nil {
-				t.Skipf("no /proc: %v", err)
-			}
-			f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-			ut, _ := strconv.ParseInt(f[11], 10, 64)
-			st, _ := strconv.ParseInt(f[12], 10, 64)
-			total += time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
-		}
-		return total
-	}
+	solo := startDirectCluster(t, 1, common).members[0]
+	pid := func(m *member) int { return m.cmd.Process.Pid }
 	run := func(m *member) float64 {
-		var wg sync.WaitGroup
-		errs := make(chan error, throughputClients)
-		per := throughputSETs / throughputClients
-		start := time.Now()
-		for k := range throughputClients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				cl := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", m.port), MaxRetries: -1, PoolSize: 1})
-				defer cl.Close()
-				for i := k * per; i < (k+1)*per; i += throughputDepth {
-					p := cl.Pipeline()
-					for j := i; j < min(i+throughputDepth, (k+1)*per); j++ {
-						p.Set(ctx, "key:"+strconv.Itoa(j), fmt.Sprintf("value-%010d", j), 0)
-					}
-					if _, err := p.Exec(ctx); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		el := time.Since(start)
-		close(errs)
-		for err := range errs {
-			t.Fatalf("member %d: %v", m.id, err)
-		}
-		return float64(per*throughputClients) / el.Seconds()
+		return setThroughput(t, fmt.Sprintf("127.0.0.1:%d", m.port), throughputSETs, throughputClients, throughputDepth)
 	}
 	// One unmeasured run on each first: it fills the keyspace (the measured runs overwrite
 	// the same keys), whose growth otherwise makes whichever run comes first the slowest.
@@ -296,28 +261,71 @@ func TestMeasureIssue4(t *testing.T) {
 	c.waitConverged()
 	var soloRates, replRates, soloCPU, replCPU []float64
 	for r := range throughputRuns {
-		cs := cpu(solo)
+		cs, ct := processCPU(t, pid(solo)), processCPU(t, os.Getpid())
 		s := run(solo)
-		cs = cpu(solo) - cs
-		ca, cb, cc := cpu(a), cpu(c.members[1]), cpu(c.members[2])
+		cs, ct = processCPU(t, pid(solo))-cs, processCPU(t, os.Getpid())-ct
+		ca, cb, cc, ct2 := processCPU(t, pid(a)), processCPU(t, pid(c.members[1])), processCPU(t, pid(c.members[2])), processCPU(t, os.Getpid())
 		start := time.Now()
 		x := run(a)
-		ca = cpu(a) - ca
+		ca, ct2 = processCPU(t, pid(a))-ca, processCPU(t, os.Getpid())-ct2
 		c.waitConverged() // the backlog must not spill into the next run
 		conv := time.Since(start)
-		cb, cc = cpu(c.members[1])-cb, cpu(c.members[2])-cc
+		cb, cc = processCPU(t, pid(c.members[1]))-cb, processCPU(t, pid(c.members[2]))-cc
 		soloRates = append(soloRates, s)
 		replRates = append(replRates, x)
 		soloCPU = append(soloCPU, us(cs, throughputSETs))
 		replCPU = append(replCPU, us(ca, throughputSETs))
-		t.Logf("run %d: standalone %.0f SETs/s (%.2fµs CPU/SET), replicated %.0f SETs/s (A %.2fµs CPU/SET while writing; B %.2fµs and C %.2fµs CPU/SET until all three converged %v after the run started)",
-			r+1, s, us(cs, throughputSETs), x, us(ca, throughputSETs), us(cb, throughputSETs), us(cc, throughputSETs), conv.Round(time.Millisecond))
+		t.Logf("run %d: standalone %.0f SETs/s (%.2fµs CPU/SET; clients %.2fµs), replicated %.0f SETs/s (A %.2fµs CPU/SET while writing, clients %.2fµs; B %.2fµs and C %.2fµs CPU/SET until all three converged %v after the run started)",
+			r+1, s, us(cs, throughputSETs), us(ct, throughputSETs), x, us(ca, throughputSETs), us(ct2, throughputSETs), us(cb, throughputSETs), us(cc, throughputSETs), conv.Round(time.Millisecond))
 	}
-	slices.Sort(soloRates)
-	slices.Sort(replRates)
-	ms, mr := soloRates[len(soloRates)/2], replRates[len(replRates)/2]
+	ms, mr := median(soloRates), median(replRates)
 	t.Logf("write throughput (%d SETs, %d clients, pipelines of %d, median of %d alternating runs): standalone %.0f/s, member with 2 peers %.0f/s, ratio %.2f (issue 4 target ≥ 0.70)",
 		throughputSETs, throughputClients, throughputDepth, throughputRuns, ms, mr, mr/ms)
+	// What the member itself costs, apart from the CPU its peers take on this machine: the
+	// throughput ratio members on separate hosts would approach if CPU-bound.
+	cs, cr := median(soloCPU), median(replCPU)
+	t.Logf("CPU per SET on the writing member (median): standalone %.2fµs, with 2 peers %.2fµs; standalone/replicated %.2f",
+		cs, cr, cs/cr)
+
+	// (3) The same workload on redis-server as a reference for what this machine allows: a
+	// master with two replicas (replicaof) against a lone redis-server, alternating the same
+	// way. Its replicas apply every write too, on the same two cores, so its ratio shows how
+	// much of the gap above is the machine rather than Concord.
+	if _, err := exec.LookPath("redis-server"); err == nil {
+		rsolo := testserver.StartRedis(t)
+		master := testserver.StartRedis(t)
+		replicas := []*testserver.Server{
+			testserver.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master.Port())),
+			testserver.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master.Port())),
+		}
+		mrdb := redis.NewClient(&redis.Options{Addr: master.Addr(), MaxRetries: -1})
+		defer mrdb.Close()
+		synced := func() bool { return redisReplicasSynced(t, mrdb, len(replicas)) }
+		waitFor(t, 20*time.Second, "redis replicas online and in sync", synced)
+		rrun := func(s *testserver.Server) float64 {
+			return setThroughput(t, s.Addr(), throughputSETs, throughputClients, throughputDepth)
+		}
+		rrun(rsolo)
+		rrun(master)
+		waitFor(t, 20*time.Second, "redis replicas in sync", synced)
+		var rsoloRates, rmasterRates, rsoloCPU, rmasterCPU, rreplicaCPU []float64
+		for range throughputRuns {
+			cs := processCPU(t, rsolo.Pid())
+			rsoloRates = append(rsoloRates, rrun(rsolo))
+			rsoloCPU = append(rsoloCPU, us(processCPU(t, rsolo.Pid())-cs, throughputSETs))
+			cm, c1 := processCPU(t, master.Pid()), processCPU(t, replicas[0].Pid())
+			rmasterRates = append(rmasterRates, rrun(master))
+			rmasterCPU = append(rmasterCPU, us(processCPU(t, master.Pid())-cm, throughputSETs))
+			waitFor(t, 20*time.Second, "redis replicas in sync", synced)
+			rreplicaCPU = append(rreplicaCPU, us(processCPU(t, replicas[0].Pid())-c1, throughputSETs))
+		}
+		rs, rm := median(rsoloRates), median(rmasterRates)
+		t.Logf("redis-server for reference, same workload and alternation: standalone %.0f/s, master with 2 replicas %.0f/s, ratio %.2f; CPU per SET standalone %.2fµs, master %.2fµs, a replica %.2fµs",
+			rs, rm, rm/rs, median(rsoloCPU), median(rmasterCPU), median(rreplicaCPU))
+	} else {
+		t.Logf("redis-server not found: no reference measurement")
+	}
+
 	// The same runs with B and C at the lowest CPU priority (nice 19, every thread): on this
 	// machine the three members share the cores, where in a deployment each region's member
 	// has its own host. Deprioritised, the peers apply with what A and the clients leave
@@ -333,18 +341,93 @@ func TestMeasureIssue4(t *testing.T) {
 		nicedRates = append(nicedRates, run(a))
 		c.waitConverged()
 	}
-	slices.Sort(soloRates2)
-	slices.Sort(nicedRates)
-	ms2, mn := soloRates2[len(soloRates2)/2], nicedRates[len(nicedRates)/2]
+	ms2, mn := median(soloRates2), median(nicedRates)
 	t.Logf("the same with B and C at nice 19 (peers yielding the CPU, as on their own hosts), median of %d alternating runs: standalone %.0f/s, member with 2 peers %.0f/s, ratio %.2f",
 		throughputRuns, ms2, mn, mn/ms2)
-	// What the member itself costs, apart from the CPU its peers take on this machine: the
-	// throughput ratio members on separate hosts would approach if CPU-bound.
-	slices.Sort(soloCPU)
-	slices.Sort(replCPU)
-	cs, cr := soloCPU[len(soloCPU)/2], replCPU[len(replCPU)/2]
-	t.Logf("CPU per SET on the writing member (median): standalone %.2fµs, with 2 peers %.2fµs; standalone/replicated %.2f",
-		cs, cr, cs/cr)
+}
+
+// setThroughput sends sets SETs to addr from clients connections, each its share in pipelines
+// of depth, and returns the acknowledged SETs per second.
+func setThroughput(t *testing.T, addr string, sets, clients, depth int) float64 {
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	per := sets / clients
+	start := time.Now()
+	for k := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, PoolSize: 1})
+			defer cl.Close()
+			for i := k * per; i < (k+1)*per; i += depth {
+				p := cl.Pipeline()
+				for j := i; j < min(i+depth, (k+1)*per); j++ {
+					p.Set(ctx, "key:"+strconv.Itoa(j), fmt.Sprintf("value-%010d", j), 0)
+				}
+				if _, err := p.Exec(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	close(errs)
+	for err := range errs {
+		t.Fatalf("%s: %v", addr, err)
+	}
+	return float64(per*clients) / el.Seconds()
+}
+
+// processCPU is the user+system CPU time process pid has used, from /proc.
+func processCPU(t *testing.T, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+func median(xs []float64) float64 {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs[len(xs)/2]
+}
+
+// redisReplicasSynced reports whether redis-server's INFO replication shows n replicas online
+// at the master's replication offset.
+func redisReplicasSynced(t *testing.T, master *redis.Client, n int) bool {
+	text, err := master.Info(ctx, "replication").Result()
+	if err != nil {
+		t.Fatalf("redis master INFO replication: %v", err)
+	}
+	offset := regexp.MustCompile(`master_repl_offset:(\d+)`).FindStringSubmatch(text)
+	replicas := regexp.MustCompile(`slave\d+:.*state=online,offset=(\d+)`).FindAllStringSubmatch(text, -1)
+	if offset == nil || len(replicas) != n {
+		return false
+	}
+	for _, r := range replicas {
+		if r[1] != offset[1] {
+			return false
+		}
+	}
+	return true
+}
+
+// waitFor polls cond until it holds, failing the test after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // renice sets the scheduling priority of every thread of process pid (Linux's nice value is

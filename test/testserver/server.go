@@ -340,6 +340,9 @@ func (s *Server) Exited() bool {
 // Addr is host:port of the server.
 func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
 
+// Pid is the process id of the server.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Port is the TCP port of the server.
 func (s *Server) Port() int { return s.port }
 
