@@ -84,6 +84,7 @@ type Config struct {
 // an interface so that tests can see the sender refuse a full resync it cannot serve.
 type stateEngine interface {
 	ExportState() (clock.Vector, []byte)
+	StartExport() *engine.Export
 	MergeState(state []byte, theirs clock.Vector) (int, error)
 	CollectGarbage(ovcs []clock.Vector) (attempted, collected int)
 	PendingTombstones() int

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"iter"
 	"sync/atomic"
+	"time"
 
 	"github.com/concord-db/concord/internal/clock"
+	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/oplog"
 	"github.com/concord-db/concord/internal/peerwire"
 )
@@ -48,25 +50,56 @@ func NewSender(self, peer clock.MemberID, backlog *oplog.Backlog) *Sender {
 	return &Sender{self: self, peer: peer, backlog: backlog}
 }
 
+// StateSource exports the engine's state for a full resync: *engine.Engine.
+type StateSource interface {
+	// StartExport starts a copy-on-write export of the state as it is now (the caller holds
+	// the engine lock), finished later without it; nil while another export (a BGSAVE's)
+	// runs. engine/export.go.
+	StartExport() *engine.Export
+	// ExportState exports the state at once, under the lock throughout.
+	ExportState() (clock.Vector, []byte)
+}
+
 // Resync is what a sender answers a peer's Sync with: the batches the peer lacks (Partial)
 // or the whole state, then the sync point.
+//
+// A full resync's state is normally exported in the background: Handshake starts the export
+// under the engine lock and Frames finishes it without the lock (the engine lock is taken in
+// slices of about a millisecond, so the member's clients keep running while a large keyspace is
+// encoded). A Resync whose Frames will not run to its end must be given up with Abort.
 type Resync struct {
 	Partial bool
-	Held    [][]byte     // Partial: the encoded batches the peer lacks, in apply order
-	StateVC clock.Vector // full: the state's vector clock
-	State   []byte       // full: the exported state
+	Held    [][]byte // Partial: the encoded batches the peer lacks, in apply order
+	// Full: the state's vector clock and the state, in pieces. Set by Handshake when it had to
+	// export under the lock (another export was running), else by Frames once the export is
+	// finished (before it yields the first frame).
+	StateVC clock.Vector
+	State   [][]byte
+	bg      *bgExport // full, exported in the background: what Frames finishes
 	// SyncVC is the sync point: this member's vector clock when the resync was chosen, what
 	// the peer has once it is received (a restarting peer learns from it how far its own
 	// batches go here, startup.go).
 	SyncVC clock.Vector
 }
 
+// bgExport is a full resync's background export, shared by the copies of its Resync (Abort
+// may be called from another goroutine than the one iterating Frames).
+type bgExport struct {
+	x       *engine.Export
+	aborted atomic.Bool
+}
+
 // Handshake answers the peer's Sync (its vector clock vc). now is this member's vector
-// clock, export exports the engine's state (nil when it cannot: the error is then
-// ErrNoFullResync if a full resync is needed). Choosing partial or full resync and where
-// streaming starts happens at once, under the engine lock the caller holds, so that nothing
-// is sent twice or missed between the resync and the stream.
-func (s *Sender) Handshake(vc, now clock.Vector, export func() (clock.Vector, []byte)) (Resync, error) {
+// clock, src exports the engine's state for a full resync (nil when it cannot: the error is
+// then ErrNoFullResync if a full resync is needed). The caller holds the engine lock.
+//
+// Choosing partial or full resync, where streaming starts and the state exported happen at
+// once, in this one lock hold, so that nothing is sent twice or missed between the resync and
+// the stream: the state is the engine's as of now, labelled with its vector clock now, and
+// the stream starts with the batches committed after it. A full resync's export is started
+// here and finished by Frames, without the lock (or done here, under the lock, while another
+// export runs).
+func (s *Sender) Handshake(vc, now clock.Vector, src StateSource) (Resync, error) {
 	s.peerVC.Store(&vc)
 	held, ok := s.backlog.Since(vc)
 	s.cursor = s.backlog.End()
@@ -74,19 +107,52 @@ func (s *Sender) Handshake(vc, now clock.Vector, export func() (clock.Vector, []
 	if ok {
 		return rs, nil
 	}
-	if export == nil {
+	if src == nil {
 		return rs, ErrNoFullResync
 	}
-	rs.StateVC, rs.State = export()
+	if x := src.StartExport(); x != nil {
+		rs.bg = &bgExport{x: x}
+		return rs, nil
+	}
+	var state []byte
+	rs.StateVC, state = src.ExportState()
+	rs.State = [][]byte{state}
 	return rs, nil
+}
+
+// Abort gives up the resync's background export if Frames has not finished it: every started
+// export must be finished or aborted, or writers keep copies for it and no other export (the
+// next BGSAVE) can start. A link that fails or closes before its resync is sent calls it. It
+// may be called from any goroutine, more than once, also while Frames runs (Frames then
+// yields nothing more once its export ends), but not with the engine lock held. It does
+// nothing for a partial resync or a state exported under the lock.
+func (rs *Resync) Abort() {
+	if rs.bg != nil && !rs.bg.aborted.Swap(true) {
+		rs.bg.x.Abort() // nothing left to do if Frames finished the export meanwhile
+	}
 }
 
 // Frames are the frames of a resync, in order: the Mode frame; the batches as records packed
 // into Data frames of dataChunk bytes (a record may span frames), or the state as StateBegin,
 // StateChunk frames of at most stateChunk bytes and StateEnd; then the sync point (a Ping
 // carrying SyncVC). A frame's payload is valid only until the next one is yielded.
+//
+// A full resync exported in the background is finished first, before the Mode frame (the peer
+// waits longer for that frame than for the following ones): iterate Frames without the engine
+// lock. If the resync is aborted before its export is finished, Frames yields nothing.
 func (rs *Resync) Frames(dataChunk, stateChunk int) iter.Seq[peerwire.Frame] {
 	return func(yield func(peerwire.Frame) bool) {
+		if !rs.Partial && rs.bg != nil && rs.State == nil {
+			if rs.bg.aborted.Load() {
+				return
+			}
+			vc, state := rs.bg.x.FinishChunks()
+			// An abort that ended the export first leaves a truncated state: check after.
+			if rs.bg.aborted.Load() {
+				return
+			}
+			rs.StateVC, rs.State = vc, state
+		}
 		if rs.Partial {
 			if !yield(peerwire.Frame{Type: peerwire.Mode, Payload: []byte{peerwire.ModePartial}}) {
 				return
@@ -108,16 +174,18 @@ func (rs *Resync) Frames(dataChunk, stateChunk int) iter.Seq[peerwire.Frame] {
 			if !yield(peerwire.Frame{Type: peerwire.Mode, Payload: []byte{peerwire.ModeFull}}) {
 				return
 			}
-			begin := appendUvarint(peerwire.AppendVector(nil, rs.StateVC), uint64(len(rs.State)))
+			begin := appendUvarint(peerwire.AppendVector(nil, rs.StateVC), uint64(rs.StateLen()))
 			if !yield(peerwire.Frame{Type: peerwire.StateBegin, Payload: begin}) {
 				return
 			}
-			for state := rs.State; len(state) > 0; {
-				n := min(len(state), stateChunk)
-				if !yield(peerwire.Frame{Type: peerwire.StateChunk, Payload: state[:n]}) {
-					return
+			for _, state := range rs.State {
+				for len(state) > 0 {
+					n := min(len(state), stateChunk)
+					if !yield(peerwire.Frame{Type: peerwire.StateChunk, Payload: state[:n]}) {
+						return
+					}
+					state = state[n:]
 				}
-				state = state[n:]
 			}
 			if !yield(peerwire.Frame{Type: peerwire.StateEnd}) {
 				return
@@ -125,6 +193,25 @@ func (rs *Resync) Frames(dataChunk, stateChunk int) iter.Seq[peerwire.Frame] {
 		}
 		yield(peerwire.Frame{Type: peerwire.Ping, Payload: peerwire.AppendVector(nil, rs.SyncVC)})
 	}
+}
+
+// StateLen is the size of a full resync's state in bytes (0 until it is exported).
+func (rs *Resync) StateLen() int {
+	n := 0
+	for _, c := range rs.State {
+		n += len(c)
+	}
+	return n
+}
+
+// Background reports whether a full resync's state is exported in the background and, once
+// Frames has finished that export, how many times it took the engine lock and the longest
+// hold (for the logs).
+func (rs *Resync) Background() (bg bool, slices int, longest time.Duration) {
+	if rs.bg == nil {
+		return false, 0, 0
+	}
+	return true, rs.bg.x.Slices, rs.bg.x.MaxHold
 }
 
 // Ack records the peer's ack: its vector clock and the members it pulls from directly. It

@@ -8,6 +8,7 @@ import (
 
 	"github.com/concord-db/concord/internal/clock"
 	"github.com/concord-db/concord/internal/effect"
+	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/oplog"
 	"github.com/concord-db/concord/internal/peerwire"
 )
@@ -196,6 +197,16 @@ func TestSenderSkipsDirectOriginsAndRewinds(t *testing.T) {
 	sameDots(t, "after the rewind", dotsOf(t, st.Records), dots([2]uint64{3, 3}))
 }
 
+// fixedState is a StateSource that cannot start a background export (as while a BGSAVE's
+// runs): its state is exported under the lock, at the handshake.
+type fixedState struct {
+	vc    clock.Vector
+	state []byte
+}
+
+func (f fixedState) StartExport() *engine.Export         { return nil }
+func (f fixedState) ExportState() (clock.Vector, []byte) { return f.vc, f.state }
+
 // A peer further behind than the backlog holds: a full resync at the handshake (or an error
 // when the engine cannot export), and StepBehind while streaming.
 func TestSenderFullResyncAndBehind(t *testing.T) {
@@ -208,9 +219,12 @@ func TestSenderFullResyncAndBehind(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	state := bytes.Repeat([]byte("s"), 10)
-	rs, err := s.Handshake(nil, nil, func() (clock.Vector, []byte) { return clock.Vector(nil).Set(1, 20), state })
+	rs, err := s.Handshake(nil, nil, fixedState{clock.Vector(nil).Set(1, 20), state})
 	if err != nil || rs.Partial {
 		t.Fatalf("partial=%v err=%v", rs.Partial, err)
+	}
+	if bg, _, _ := rs.Background(); bg || rs.StateLen() != len(state) {
+		t.Fatalf("background %v, %d bytes exported at the handshake", bg, rs.StateLen())
 	}
 	var types []peerwire.Type
 	var got []byte

@@ -230,11 +230,13 @@ func (s *session) readAcks(rd *peerwire.Reader) {
 func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 	r := s.r
 	r.e.Lock()
-	var export func() (clock.Vector, []byte)
+	var src StateSource // nil: full resync unavailable (tests only)
 	if r.se != nil {
-		export = r.se.ExportState
+		src = r.se
 	}
-	rs, err := s.snd.Handshake(vc, r.e.Vector(), export)
+	// A full resync's export starts here, in the same lock hold as the choice of the stream's
+	// start, and is finished by rs.Frames below without the lock (sender.go).
+	rs, err := s.snd.Handshake(vc, r.e.Vector(), src)
 	if rs.Partial {
 		r.partialOK.Add(1)
 	} else {
@@ -251,25 +253,53 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 	}
 	// One line when a resync starts and one when it is sent, with its size and duration.
 	started := time.Now()
+	bg, _, _ := rs.Background()
 	if rs.Partial {
 		r.log.Info("peer partial resync started", "member", s.p.id, "batches", len(rs.Held))
 	} else {
-		r.log.Info("peer full resync started", "member", s.p.id, "state_bytes", len(rs.State))
+		r.log.Info("peer full resync started", "member", s.p.id, "background_export", bg)
 	}
-	for f := range rs.Frames(chunkSize, peerwire.MaxFrame/2) {
-		if err := wr.Write(f.Type, f.Payload); err != nil {
-			return err
+	// A link that closes while its state is exported gives the export up rather than finish
+	// it for nobody (every started export is finished or aborted, engine/export.go): Frames
+	// then yields nothing.
+	var sent chan struct{}
+	if bg {
+		sent = make(chan struct{})
+		go func(rs Resync) {
+			select {
+			case <-s.done:
+				rs.Abort()
+			case <-sent:
+			}
+		}(rs)
+	}
+	err = func() error {
+		for f := range rs.Frames(chunkSize, peerwire.MaxFrame/2) {
+			if err := wr.Write(f.Type, f.Payload); err != nil {
+				return err
+			}
 		}
+		return wr.Flush()
+	}()
+	if sent != nil {
+		close(sent)
 	}
-	if err := wr.Flush(); err != nil {
+	if err != nil {
+		rs.Abort() // the export is finished by then; in case it ever is not
 		return err
 	}
 	if rs.Partial {
 		r.log.Info("peer partial resync finished", "member", s.p.id, "batches", len(rs.Held),
 			"duration_ms", time.Since(started).Milliseconds())
+	} else if rs.State == nil {
+		r.log.Info("peer full resync abandoned: the link closed while the state was exported",
+			"member", s.p.id, "duration_ms", time.Since(started).Milliseconds())
+		return nil
 	} else {
-		r.log.Info("peer full resync finished", "member", s.p.id, "state_bytes", len(rs.State),
-			"duration_ms", time.Since(started).Milliseconds())
+		_, slices, longest := rs.Background()
+		r.log.Info("peer full resync finished", "member", s.p.id, "state_bytes", rs.StateLen(),
+			"duration_ms", time.Since(started).Milliseconds(), "background_export", bg,
+			"lock_slices", slices, "longest_lock_hold_ms", longest.Milliseconds())
 	}
 	rs = Resync{}
 

@@ -576,34 +576,59 @@ func (w *World) handshake(from, to int) {
 	w.conns++
 	snd := &sender{s: replication.NewSender(s.id, r.id, s.backlog), gen: w.conns, due: true}
 	s.out[to] = snd
+	// Production's order (serve.go): the handshake under the sender's lock, which starts a full
+	// resync's export, then the frames without it, which finish the export.
+	var rs replication.Resync
+	var desc map[string]string
+	ok := false
 	w.locked(s, "serve", func() {
-		rs, err := snd.s.Handshake(vc, s.e.Vector(), s.e.ExportState)
+		var err error
+		rs, err = snd.s.Handshake(vc, s.e.Vector(), s.e)
 		if err != nil {
 			w.failf("member %d: resync of %d: %v", from, to, err)
 			return
 		}
-		msg := message{kind: msgFrames}
+		if !rs.Partial {
+			desc = describeDB0(s) // the state exported: the sender's as of the handshake
+		}
+		ok = true
+	})
+	if !ok {
+		return
+	}
+	msg := message{kind: msgFrames}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ok = false
+				w.failf("member %d: panic in the resync of %d: %v", from, to, r)
+			}
+		}()
 		for f := range rs.Frames(w.frameSize(), 4<<10) { // small state chunks: a state spans several frames
 			msg.frames = append(msg.frames, peerwire.Frame{Type: f.Type, Payload: slices.Clone(f.Payload)})
 		}
-		if rs.Partial {
-			w.Stats.Partial++
-			for _, data := range rs.Held {
-				b, err := effect.Decode(data)
-				if err != nil {
-					w.failf("member %d: its own backlog does not decode: %v", from, err)
-					return
-				}
-				msg.dots = append(msg.dots, b.Dot())
+	}()
+	if !ok {
+		rs.Abort()
+		return
+	}
+	if rs.Partial {
+		w.Stats.Partial++
+		for _, data := range rs.Held {
+			b, err := effect.Decode(data)
+			if err != nil {
+				w.failf("member %d: its own backlog does not decode: %v", from, err)
+				return
 			}
-			w.tracef("resync %d->%d partial %d batches", from, to, len(rs.Held))
-		} else {
-			w.Stats.Full++
-			msg.vc, msg.desc = rs.StateVC, describeDB0(s)
-			w.tracef("resync %d->%d full %d bytes vc=%v", from, to, len(rs.State), rs.StateVC)
+			msg.dots = append(msg.dots, b.Dot())
 		}
-		w.send(from, to, msg)
-	})
+		w.tracef("resync %d->%d partial %d batches", from, to, len(rs.Held))
+	} else {
+		w.Stats.Full++
+		msg.vc, msg.desc = rs.StateVC, desc
+		w.tracef("resync %d->%d full %d bytes vc=%v", from, to, rs.StateLen(), rs.StateVC)
+	}
+	w.send(from, to, msg)
 }
 
 // deliver hands msg, which travelled from -> to, to its receiver.
