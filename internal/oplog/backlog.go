@@ -9,11 +9,13 @@
 //
 // Layout. Each batch is encoded once, when it is appended, directly in the form the peer links
 // send it: a record of the record stream (peerwire.AppendRecord: len:uvarint
-// effect.Encode(batch)). Records lie back to back in segments of segmentBytes (a larger batch
-// gets a segment of its own). There is no per-batch index: a batch's origin and sequence
-// number are read from its encoding (effect.Encode starts with version, origin, seq), and a
-// position is an absolute byte offset in the stream of every record ever appended, so a
-// streaming reader's cursor survives eviction, and appending a batch touches only its bytes.
+// effect.Encode(batch)), written in place at the end of the newest segment (Append encodes
+// into the segment, not into a buffer copied there). Records lie back to back in segments of
+// segmentBytes (a larger batch gets a segment of its own). There is no per-batch index: a
+// batch's origin and sequence number are read from its encoding (effect.Encode starts with
+// version, origin, seq), and a position is an absolute byte offset in the stream of every
+// record ever appended, so a streaming reader's cursor survives eviction, and appending a
+// batch touches only its bytes.
 // Readers copy what they get out (ReadRecords copies runs of consecutive records with one copy
 // each; Read, Since and Rewind return copies), so no slice of a segment outlives the owner's
 // lock and an evicted segment is reused for new batches instead of allocating fresh memory.
@@ -61,8 +63,35 @@ type segment struct {
 // batch is always held).
 func New(limit int64) *Backlog { return &Backlog{limit: limit} }
 
-// Append adds a committed batch (an engine sink: it must not keep b).
+// Append adds a committed batch (an engine sink: it must not keep b). The batch is encoded
+// straight into the newest segment, after its record's length prefix, rather than into a
+// buffer that is then copied there.
 func (b *Backlog) Append(e *effect.Effect) {
+	if k := len(b.segs); k > 0 {
+		seg := b.segs[k-1]
+		if off := len(seg.data); cap(seg.data)-off > 1 {
+			// One byte of prefix is assumed (a batch under 128 bytes, such as a SET's); a
+			// longer batch's body moves up by the prefix bytes it needs. dst's capacity ends
+			// with the segment's: a record that fits was encoded in place.
+			dst := seg.data[off+1 : off+1]
+			body := effect.Encode(dst, e)
+			n := len(body)
+			if need := uvarintLen(uint64(n)) + n; off+need <= cap(seg.data) {
+				if need > n+1 {
+					copy(seg.data[off+need-n:off+need], body)
+				}
+				seg.data = seg.data[:off+need]
+				binary.PutUvarint(seg.data[off:], uint64(n))
+				b.added(e.Dot(), n)
+				return
+			}
+			// It does not fit: Encode moved the body to a buffer of its own (past dst's
+			// capacity), or its longer prefix would not fit. It goes into a new segment (add
+			// does not write to this one, which lacks room for it).
+			b.add(e.Dot(), body)
+			return
+		}
+	}
 	b.scratch = effect.Encode(b.scratch[:0], e)
 	b.add(e.Dot(), b.scratch)
 	if cap(b.scratch) > segmentBytes {
@@ -96,7 +125,13 @@ func (b *Backlog) add(d clock.Dot, data []byte) {
 	}
 	seg.data = binary.AppendUvarint(seg.data, uint64(n))
 	seg.data = append(seg.data, data...)
-	b.end += uint64(need)
+	b.added(d, n)
+}
+
+// added accounts for the record of batch d (n bytes of encoding) just written at the end of
+// the newest segment, and evicts what no longer fits the budget.
+func (b *Backlog) added(d clock.Dot, n int) {
+	b.end += uint64(uvarintLen(uint64(n)) + n)
 	b.held++
 	b.size += int64(n)
 	if d.Seq > b.applied.Get(d.Member) {
@@ -130,14 +165,21 @@ func (b *Backlog) evictOne() {
 
 // recordAt returns where the batch of the record at off in data starts and ends.
 func recordAt(data []byte, off int) (body, end int) {
+	if n := data[off]; n < 0x80 { // a batch under 128 bytes: most of them
+		return off + 1, off + 1 + int(n)
+	}
 	n, k := binary.Uvarint(data[off:])
 	body = off + k
 	return body, body + int(n)
 }
 
 // dotOf reads the origin and sequence number of an encoded batch (effect.Encode writes the
-// version, then both as uvarints).
+// version, then both as uvarints). Origins are 1..64: one byte.
 func dotOf(batch []byte) clock.Dot {
+	if m := batch[1]; m < 0x80 {
+		seq, _ := binary.Uvarint(batch[2:])
+		return clock.Dot{Member: clock.MemberID(m), Seq: seq}
+	}
 	m, k := binary.Uvarint(batch[1:])
 	seq, _ := binary.Uvarint(batch[1+k:])
 	return clock.Dot{Member: clock.MemberID(m), Seq: seq}

@@ -163,6 +163,9 @@ func BenchmarkReadRecords(b *testing.B) {
 	b.ReportAllocs()
 	var buf []byte
 	pos := bl.Start()
+	b.ResetTimer()
+	cpu := startCPU(b)
+	defer cpu.stop()
 	for i := 0; i < b.N; i++ {
 		buf, pos, _ = bl.ReadRecords(pos, Origins(0).With(2), nil, 64<<10, buf[:0], nil)
 		if pos == bl.End() {
