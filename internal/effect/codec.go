@@ -224,33 +224,58 @@ func Decode(data []byte) (*Effect, error) {
 func DecodeInto(b *Effect, data []byte) error {
 	d := decoder{buf: data}
 	d.batch(b)
-	if d.err == nil && len(d.buf) != 0 {
-		d.fail("%d bytes after the batch", len(d.buf))
+	if d.err == nil && d.left() != 0 {
+		d.fail("%d bytes after the batch", d.left())
 	}
 	return d.err
 }
 
+// decoder reads buf from off on. The position is an index rather than a shrinking slice:
+// every field read moves it, and storing a slice (a pointer) costs a write barrier while the
+// garbage collector marks, which a receiver applying batches from peers is often doing.
 type decoder struct {
 	buf []byte
+	off int
 	err error
 }
 
+// left is the number of bytes not read yet.
+func (d *decoder) left() int { return len(d.buf) - d.off }
+
+// rest is what is not read yet.
+func (d *decoder) rest() []byte { return d.buf[d.off:] }
+
+// fail records the first error and moves to the end so that nothing more is read (the inline
+// path of uvarint relies on it).
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
 		d.err = fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 	}
+	d.off = len(d.buf)
 }
 
 func (d *decoder) uvarint(max uint64, what string) uint64 {
+	// Most integers of a batch (tags, kinds, lengths, member ids) fit in one byte: read
+	// inline. (After an error nothing is left: see fail.)
+	if d.off < len(d.buf) {
+		if v := uint64(d.buf[d.off]); v < 0x80 && v <= max {
+			d.off++
+			return v
+		}
+	}
+	return d.uvarintSlow(max, what)
+}
+
+func (d *decoder) uvarintSlow(max uint64, what string) uint64 {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(d.buf)
+	v, n := binary.Uvarint(d.rest())
 	if n <= 0 {
 		d.fail("bad %s", what)
 		return 0
 	}
-	d.buf = d.buf[n:]
+	d.off += n
 	if v > max {
 		d.fail("%s %d out of range", what, v)
 		return 0
@@ -261,8 +286,8 @@ func (d *decoder) uvarint(max uint64, what string) uint64 {
 // length reads a byte count, which cannot exceed what is left after it.
 func (d *decoder) length(what string) int {
 	n := d.uvarint(1<<62, what)
-	if d.err == nil && n > uint64(len(d.buf)) {
-		d.fail("%s %d beyond the %d bytes left", what, n, len(d.buf))
+	if d.err == nil && n > uint64(d.left()) {
+		d.fail("%s %d beyond the %d bytes left", what, n, d.left())
 		return 0
 	}
 	return int(n)
@@ -271,19 +296,26 @@ func (d *decoder) length(what string) int {
 // byteLen is length for the length of the byte string what (without building the text of an
 // error that almost never happens: decoding is on every replicated batch's path).
 func (d *decoder) byteLen(what string) int {
+	if d.off < len(d.buf) {
+		// the usual short string: a one-byte length
+		if n := int(d.buf[d.off]); n < 0x80 && n < len(d.buf)-d.off {
+			d.off++
+			return n
+		}
+	}
 	if d.err != nil {
 		return 0
 	}
-	n, k := binary.Uvarint(d.buf)
+	n, k := binary.Uvarint(d.rest())
 	switch {
 	case k <= 0:
 		d.fail("bad %s length", what)
 		return 0
-	case n > uint64(len(d.buf)-k):
-		d.fail("%s length %d beyond the %d bytes left", what, n, len(d.buf)-k)
+	case n > uint64(d.left()-k):
+		d.fail("%s length %d beyond the %d bytes left", what, n, d.left()-k)
 		return 0
 	}
-	d.buf = d.buf[k:]
+	d.off += k
 	return int(n)
 }
 
@@ -297,23 +329,31 @@ func (d *decoder) varint(what string) int64 {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.buf)
+	v, n := binary.Varint(d.rest())
 	if n <= 0 {
 		d.fail("bad %s", what)
 		return 0
 	}
-	d.buf = d.buf[n:]
+	d.off += n
 	return v
 }
 
 // raw reads a byte string without copying it (nil on error).
 func (d *decoder) raw(what string) []byte {
+	if d.off < len(d.buf) {
+		// the usual short string (keys, values): a one-byte length, read here
+		if n := int(d.buf[d.off]); n < 0x80 && n < len(d.buf)-d.off {
+			start := d.off + 1
+			d.off = start + n
+			return d.buf[start:d.off:d.off]
+		}
+	}
 	n := d.byteLen(what)
 	if d.err != nil {
 		return nil
 	}
-	out := d.buf[:n:n]
-	d.buf = d.buf[n:]
+	out := d.buf[d.off : d.off+n : d.off+n]
+	d.off += n
 	return out
 }
 
@@ -322,8 +362,8 @@ func (d *decoder) bytes(what string) []byte {
 	if d.err != nil {
 		return nil
 	}
-	out := append([]byte{}, d.buf[:n]...)
-	d.buf = d.buf[n:]
+	out := append([]byte{}, d.buf[d.off:d.off+n]...)
+	d.off += n
 	return out
 }
 
@@ -380,21 +420,34 @@ func (d *decoder) member(what string) clock.MemberID {
 const maxKeptOps = 64
 
 func (d *decoder) batch(b *Effect) {
-	clear(b.Ops) // drop references to the previous content's values
-	ops := b.Ops[:0]
-	if cap(ops) > maxKeptOps {
-		ops = nil
+	// The operations are decoded in place, over the previous content, and each field is
+	// written only when it changes: a pointer written while the garbage collector marks costs
+	// a write barrier, and an Op holds a dozen of them. The operations past the new ones are
+	// cleared so that no reference to an earlier value stays (past len(b.Ops), the list's
+	// storage is always zero). Slices are resliced in place (x = x[:n] writes only the
+	// length).
+	if cap(b.Ops) > maxKeptOps {
+		b.Ops = nil
 	}
-	*b = Effect{Deps: b.Deps[:0]}
-	if len(d.buf) == 0 {
+	n := d.batchInto(b)
+	clear(b.Ops[n:])
+	b.Ops = b.Ops[:n]
+}
+
+// batchInto decodes the batch into b, its operations over b.Ops (extended to its capacity when
+// it grows), and returns the number of operations decoded.
+func (d *decoder) batchInto(b *Effect) int {
+	b.Origin, b.Seq, b.HLC = 0, 0, 0
+	b.Deps = b.Deps[:0]
+	if d.left() == 0 {
 		d.fail("empty")
-		return
+		return 0
 	}
-	if v := d.buf[0]; v != Version {
+	if v := d.buf[d.off]; v != Version {
 		d.fail("unknown version %d", v)
-		return
+		return 0
 	}
-	d.buf = d.buf[1:]
+	d.off++
 	b.Origin = d.member("origin")
 	b.Seq = d.uvarint(1<<63, "seq")
 	b.HLC = clock.HLC(d.uvarint(1<<64-1, "hlc"))
@@ -405,38 +458,63 @@ func (d *decoder) batch(b *Effect) {
 		b.Deps = make(clock.Vector, 0, 8)
 	}
 	for ; n > 0 && d.err == nil; n-- {
-		m := d.member("dep member")
-		b.Deps = b.Deps.Set(m, d.uvarint(1<<63, "dep seq"))
+		m := int(d.member("dep member"))
+		seq := d.uvarint(1<<63, "dep seq")
+		if l := len(b.Deps); m >= l {
+			if m < cap(b.Deps) {
+				b.Deps = b.Deps[:m+1]
+				for i := l; i < m; i++ {
+					b.Deps[i] = 0 // (few: a loop rather than a call to clear memory)
+				}
+			} else {
+				b.Deps = b.Deps.Set(clock.MemberID(m), 0)
+			}
+		}
+		b.Deps[m] = seq
 	}
-	if len(b.Deps) == 0 {
+	if len(b.Deps) == 0 && b.Deps != nil {
 		b.Deps = nil // as the encoder saw it: no dependencies
 	}
 	n = d.uvarint(MaxOps, "op count")
+	decoded := 0
 	for ; n > 0 && d.err == nil; n-- {
 		l := d.length("op length")
 		if d.err != nil {
 			break
 		}
-		od := decoder{buf: d.buf[:l]}
-		ops = append(ops, od.op())
-		d.buf = d.buf[l:]
+		if decoded == len(b.Ops) {
+			b.Ops = append(b.Ops, Op{})
+			b.Ops = b.Ops[:cap(b.Ops)] // the storage past the old length is zero
+		}
+		od := decoder{buf: d.buf[:d.off+l], off: d.off}
+		od.op(&b.Ops[decoded])
+		decoded++
+		d.off += l
 		if od.err != nil {
-			d.err = od.err
+			d.err, d.off = od.err, len(d.buf)
 		}
 	}
-	b.Ops = ops
 	if d.err == nil && b.Seq == 0 {
 		d.fail("seq 0")
 	}
+	return decoded
 }
 
-func (d *decoder) op() Op {
-	var op Op
+// op decodes one operation into op, which holds an earlier operation (or nothing): what the
+// encoding leaves out is reset to its zero value.
+func (d *decoder) op(op *Op) {
+	op.reset()
 	var seen uint32
 	// The key and the value are copied out together at the end, into one allocation.
 	var key, val []byte
-	for len(d.buf) > 0 && d.err == nil {
-		tag := d.uvarint(tagIDs, "field tag")
+	for d.off < len(d.buf) && d.err == nil {
+		var tag uint64
+		if c := d.buf[d.off]; c != 0 && c <= tagIDs {
+			tag = uint64(c) // the usual one-byte tag, read inline
+			d.off++
+		} else {
+			tag = d.uvarint(tagIDs, "field tag")
+		}
 		if d.err != nil {
 			break
 		}
@@ -451,7 +529,12 @@ func (d *decoder) op() Op {
 		seen |= 1 << tag
 		switch tag {
 		case tagKind:
-			op.Kind = Kind(d.uvarint(255, "kind"))
+			if d.off < len(d.buf) && d.buf[d.off] < 0x80 {
+				op.Kind = Kind(d.buf[d.off]) // read inline: a kind fits in one byte
+				d.off++
+			} else {
+				op.Kind = Kind(d.uvarint(255, "kind"))
+			}
 		case tagDB:
 			op.DB = int(d.uvarint(1<<31, "db")) - 1
 		case tagKey:
@@ -488,16 +571,16 @@ func (d *decoder) op() Op {
 			}
 		case tagScores:
 			n := d.count(MaxElems, "scores count")
-			if d.err == nil && n*8 > len(d.buf) {
-				d.fail("%d scores beyond the %d bytes left", n, len(d.buf))
+			if d.err == nil && n*8 > d.left() {
+				d.fail("%d scores beyond the %d bytes left", n, d.left())
 			}
 			if d.err != nil {
 				break
 			}
 			op.Scores = make([]float64, n)
 			for i := range op.Scores {
-				op.Scores[i] = math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
-				d.buf = d.buf[8:]
+				op.Scores[i] = math.Float64frombits(binary.LittleEndian.Uint64(d.rest()))
+				d.off += 8
 				if math.IsNaN(op.Scores[i]) {
 					// no command makes a NaN score, and one would break a sorted set's order
 					d.fail("score %d is NaN", i)
@@ -521,8 +604,36 @@ func (d *decoder) op() Op {
 	}
 	if d.err == nil && (key != nil || val != nil) {
 		op.Key, op.Value = keyAndValue(key, val)
+	} else if op.Key != "" || op.Value != nil {
+		op.Key, op.Value = "", nil
 	}
-	return op
+}
+
+// reset makes op the zero Op, writing only the fields that are not zero. (Key and Value are
+// left to the decoder, which always writes them.)
+func (op *Op) reset() {
+	op.Kind, op.DB, op.Type, op.Created, op.Int, op.At, op.KeepTTL = 0, 0, 0, clock.Stamp{}, 0, 0, false
+	if op.Float != nil {
+		op.Float = nil
+	}
+	if op.Offsets != nil {
+		op.Offsets = nil
+	}
+	if op.Elems != nil {
+		op.Elems = nil
+	}
+	if op.Values != nil {
+		op.Values = nil
+	}
+	if op.ElemOffsets != nil {
+		op.ElemOffsets = nil
+	}
+	if op.Scores != nil {
+		op.Scores = nil
+	}
+	if op.IDs != nil {
+		op.IDs = nil
+	}
 }
 
 // keyAndValue copies an operation's key and value (nil: absent) into one allocation. The key's
@@ -560,12 +671,12 @@ func (d *decoder) totals() []register.Total {
 		t.Member = d.member("total member")
 		t.Seq = d.uvarint(1<<63, "total seq")
 		t.Int = d.varint("total int")
-		if len(d.buf) == 0 {
+		if d.left() == 0 {
 			d.fail("truncated total")
 			break
 		}
-		has := d.buf[0]
-		d.buf = d.buf[1:]
+		has := d.buf[d.off]
+		d.off++
 		switch has {
 		case 0:
 		case 1:

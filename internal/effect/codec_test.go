@@ -197,3 +197,47 @@ func TestDecodeRefusesNaNScore(t *testing.T) {
 		t.Fatal("a NaN score was accepted")
 	}
 }
+
+// DecodeInto decodes over the previous operations and resets only what it finds set
+// (Op.reset): every field of an Op, including any added later, must be reset. Each field is
+// filled in turn in the reused struct, and the batch decoded over it must equal Decode's.
+func TestDecodeIntoResetsEveryField(t *testing.T) {
+	enc := Encode(nil, &Effect{Origin: 1, Seq: 1, HLC: 1, Ops: []Op{{Kind: Delete, Key: "k"}}})
+	fresh, err := Decode(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeOf(Op{})
+	for i := range typ.NumField() {
+		b := &Effect{Ops: []Op{{}}}
+		f := reflect.ValueOf(&b.Ops[0]).Elem().Field(i)
+		fillNonZero(t, f)
+		if err := DecodeInto(b, enc); err != nil || !equalEffects(fresh, b) {
+			t.Fatalf("field %s kept after DecodeInto: %v\n%+v", typ.Field(i).Name, err, b.Ops[0])
+		}
+	}
+}
+
+// fillNonZero sets v to a value other than its zero value.
+func fillNonZero(t *testing.T, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(7)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(7)
+	case reflect.String:
+		v.SetString("earlier")
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+	case reflect.Struct:
+		fillNonZero(t, v.Field(0))
+	default:
+		t.Fatalf("no non-zero value for a %s", v.Type())
+	}
+}

@@ -93,6 +93,9 @@ func (rc *Receiver) Batch(b *effect.Effect, enc []byte) error {
 func (rc *Receiver) batch(b *effect.Effect, enc []byte) (kept bool, err error) {
 	err = rc.host.Apply(b, enc)
 	switch {
+	case err == nil: // applied (tested first: errors.Is is a call, on every batch)
+		rc.Stats.Applied++
+		return false, rc.Drain()
 	case errors.Is(err, engine.ErrNotReady):
 		if slices.ContainsFunc(rc.pending, func(pb pendingBatch) bool { return pb.b.Dot() == b.Dot() }) {
 			rc.Stats.Duplicates++
@@ -112,11 +115,9 @@ func (rc *Receiver) batch(b *effect.Effect, enc []byte) (kept bool, err error) {
 			return false, ErrOverflow
 		}
 		return true, nil
-	case err != nil:
+	default:
 		return false, err
 	}
-	rc.Stats.Applied++
-	return false, rc.Drain()
 }
 
 // Drain applies the buffered batches that became ready, until none does; those applied
