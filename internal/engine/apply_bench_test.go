@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concord-db/concord/internal/cputime"
 	"github.com/concord-db/concord/internal/effect"
 )
 
@@ -50,13 +51,13 @@ func BenchmarkApplySET(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			var cpu time.Duration
-			start := processCPU()
+			start := cputime.Process()
 			for i := 0; i < b.N; i += group {
 				if next+group > len(batches) {
 					b.StopTimer()
-					cpu += processCPU() - start
+					cpu += cputime.Process() - start
 					fresh()
-					start = processCPU()
+					start = cputime.Process()
 					b.StartTimer()
 				}
 				e.Lock()
@@ -73,7 +74,7 @@ func BenchmarkApplySET(b *testing.B) {
 				next += group
 			}
 			b.StopTimer()
-			cpu += processCPU() - start
+			cpu += cputime.Process() - start
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}

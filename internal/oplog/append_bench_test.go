@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/concord-db/concord/internal/clock"
+	"github.com/concord-db/concord/internal/cputime"
 	"github.com/concord-db/concord/internal/effect"
 )
 
@@ -51,8 +52,8 @@ func benchmarkAppend(b *testing.B, full, encoded bool) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
-	defer cpu.stop()
+	cpu := cputime.Start(b)
+	defer cpu.Stop()
 	for range b.N {
 		next()
 		if !full && bl.Start() > 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/concord-db/concord/internal/clock"
+	"github.com/concord-db/concord/internal/cputime"
 	"github.com/concord-db/concord/internal/effect"
 )
 
@@ -164,8 +165,8 @@ func BenchmarkReadRecords(b *testing.B) {
 	var buf []byte
 	pos := bl.Start()
 	b.ResetTimer()
-	cpu := startCPU(b)
-	defer cpu.stop()
+	cpu := cputime.Start(b)
+	defer cpu.Stop()
 	for i := 0; i < b.N; i++ {
 		buf, pos, _ = bl.ReadRecords(pos, Origins(0).With(2), nil, 64<<10, buf[:0], nil)
 		if pos == bl.End() {

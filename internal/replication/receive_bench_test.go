@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concord-db/concord/internal/cputime"
 	"github.com/concord-db/concord/internal/effect"
 	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/peerwire"
@@ -85,14 +86,8 @@ func benchmarkReceiveSET(b *testing.B, keys int, random bool) {
 	var e *engine.Engine
 	var link *Link
 	fresh := func() {
-		e = engine.New(engine.Config{Member: 2, KeepTombstones: true})
-		r, err := New(e, Config{Member: 2})
-		if err != nil {
-			b.Fatal(err)
-		}
-		e.Lock()
-		rc := r.receiver()
-		e.Unlock()
+		var rc *Receiver
+		e, _, rc = newReceiving(b, 2)
 		link = NewLink(rc, e)
 	}
 	fresh()
@@ -113,14 +108,14 @@ func benchmarkReceiveSET(b *testing.B, keys int, random bool) {
 	// The process's CPU time (garbage collection included) is reported besides the wall time:
 	// on a shared machine it is the steadier figure.
 	var cpu time.Duration
-	start := processCPU()
+	start := cputime.Process()
 	for i := 0; i < b.N; i += perFrame {
 		if next == len(frames) {
 			b.StopTimer()
-			cpu += processCPU() - start
+			cpu += cputime.Process() - start
 			fresh()
 			next = 0
-			start = processCPU()
+			start = cputime.Process()
 			b.StartTimer()
 		}
 		if _, err := link.Handle(peerwire.Frame{Type: peerwire.Data, Payload: frames[next]}); err != nil {
@@ -129,6 +124,6 @@ func benchmarkReceiveSET(b *testing.B, keys int, random bool) {
 		next++
 	}
 	b.StopTimer()
-	cpu += processCPU() - start
+	cpu += cputime.Process() - start
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/concord-db/concord/internal/clock"
-	"github.com/concord-db/concord/internal/engine"
 	"github.com/concord-db/concord/internal/peerwire"
 )
 
@@ -14,14 +13,7 @@ import (
 // the backlog exactly as sent, and nothing kept may depend on the payloads, which their reader
 // reuses.
 func TestLinkRecordsAcrossFrames(t *testing.T) {
-	e := engine.New(engine.Config{Member: 1, KeepTombstones: true})
-	r, err := New(e, Config{Member: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Lock()
-	rc := r.receiver()
-	e.Unlock()
+	e, r, rc := newReceiving(t, 1)
 	l := NewLink(rc, e)
 	var stream []byte
 	var recs [][]byte

@@ -16,14 +16,7 @@ import (
 // when a batch from another link makes them ready, and the backlog must then hold exactly the
 // bytes the peers sent, in apply order (the received records are stored, not re-encoded).
 func TestLinkReusesBatchesButNotBuffered(t *testing.T) {
-	e := engine.New(engine.Config{Member: 1, KeepTombstones: true})
-	r, err := New(e, Config{Member: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Lock()
-	rc := r.receiver()
-	e.Unlock()
+	e, r, rc := newReceiving(t, 1)
 	from3, from2 := NewLink(rc, e), NewLink(rc, e)
 	frame := func(recs ...[]byte) peerwire.Frame {
 		var p []byte
@@ -90,4 +83,18 @@ func stringOf(db *store.DB, key string) string {
 	}
 	_, v := reg.Base()
 	return string(v)
+}
+
+// newReceiving returns the engine of member id, its Replicator and the Replicator's Receiver
+// (its real host, so that applied batches also go to its backlog), for Links to feed.
+func newReceiving(tb testing.TB, id clock.MemberID) (*engine.Engine, *Replicator, *Receiver) {
+	tb.Helper()
+	e := engine.New(engine.Config{Member: id, KeepTombstones: true})
+	r, err := New(e, Config{Member: id})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Lock()
+	defer e.Unlock()
+	return e, r, r.receiver()
 }

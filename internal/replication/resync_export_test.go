@@ -268,6 +268,17 @@ func TestAbortedFullResyncLeavesNoExportRunning(t *testing.T) {
 }
 
 // syncBuffer is a bytes.Buffer for a logger written from several goroutines.
+// fullResyncPair returns members 1 and 2, peers of each other; b's backlog is too small to
+// serve a partial resync and its log goes to logs.
+func fullResyncPair(t *testing.T) (a, b *member, logs *syncBuffer) {
+	a, b, logs = newMember(t, 1, "s", 2), newMember(t, 2, "s", 1), &syncBuffer{}
+	b.r.log = slog.New(slog.NewTextHandler(logs, nil))
+	b.e.Lock()
+	b.r.backlog = newSmallBacklog()
+	b.e.Unlock()
+	return a, b, logs
+}
+
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -311,13 +322,7 @@ func busy(e *engine.Engine) (stop func()) {
 // full resync of that peer is served in the background and completes.
 func TestFullResyncLinkClosedWhileExportingAbortsTheExport(t *testing.T) {
 	const n = 100_000
-	a := newMember(t, 1, "s", 2)
-	b := newMember(t, 2, "s", 1)
-	var logs syncBuffer
-	b.r.log = slog.New(slog.NewTextHandler(&logs, nil))
-	b.e.Lock()
-	b.r.backlog = newSmallBacklog()
-	b.e.Unlock()
+	a, b, logs := fullResyncPair(t)
 	loadKeys(b.e, n)
 
 	stop := busy(b.e)
@@ -404,13 +409,7 @@ func TestFullResyncFallsBackToExportStateWhileAnotherExportRuns(t *testing.T) {
 // Over a real link: while a BGSAVE's export runs, a peer's full resync falls back to exporting
 // under the lock, and both complete.
 func TestFullResyncOverALinkWhileABGSAVEExportRuns(t *testing.T) {
-	a := newMember(t, 1, "s", 2)
-	b := newMember(t, 2, "s", 1)
-	var logs syncBuffer
-	b.r.log = slog.New(slog.NewTextHandler(&logs, nil))
-	b.e.Lock()
-	b.r.backlog = newSmallBacklog()
-	b.e.Unlock()
+	a, b, logs := fullResyncPair(t)
 	loadKeys(b.e, 3000)
 	b.e.Lock()
 	bgsave := b.e.StartExport()

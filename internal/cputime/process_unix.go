@@ -1,15 +1,14 @@
 //go:build unix
 
-package engine
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the user and system CPU time the process has used (benchmarks report it
-// besides the wall time: on a shared machine it is the steadier figure).
-func processCPU() time.Duration {
+// Process is the user and system CPU time the process has used (0 if it cannot be read).
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
