@@ -71,7 +71,8 @@ const (
 	tagIDs
 )
 
-// Encode appends the encoding of b to dst.
+// Encode appends the encoding of b to dst. It only appends: an encoding that fits in dst's
+// capacity is written there, in place (oplog.Backlog.Append encodes into a segment that way).
 func Encode(dst []byte, b *Effect) []byte {
 	dst = append(dst, Version)
 	dst = binary.AppendUvarint(dst, uint64(b.Origin))

@@ -83,8 +83,7 @@ type Config struct {
 // stateEngine is what full resync and garbage collection use of the engine (engine/state.go);
 // an interface so that tests can see the sender refuse a full resync it cannot serve.
 type stateEngine interface {
-	ExportState() (clock.Vector, []byte)
-	StartExport() *engine.Export
+	StateSource // full resync (sender.go)
 	MergeState(state []byte, theirs clock.Vector) (int, error)
 	CollectGarbage(ovcs []clock.Vector) (attempted, collected int)
 	PendingTombstones() int

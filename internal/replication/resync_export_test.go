@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -264,10 +266,18 @@ func TestAbortedFullResyncLeavesNoExportRunning(t *testing.T) {
 		if exportRunning(src) {
 			t.Fatal("the aborted resync's export still runs")
 		}
+		// Given up, not finished for nobody: far fewer lock slices than a whole export takes.
+		_, slices, _ := rs.Background()
+		src.Lock()
+		whole := src.StartExport()
+		src.Unlock()
+		whole.Finish()
+		if slices*2 >= whole.Slices {
+			t.Fatalf("the aborted export took %d lock slices, a whole one %d: it was not cut short", slices, whole.Slices)
+		}
 	})
 }
 
-// syncBuffer is a bytes.Buffer for a logger written from several goroutines.
 // fullResyncPair returns members 1 and 2, peers of each other; b's backlog is too small to
 // serve a partial resync and its log goes to logs.
 func fullResyncPair(t *testing.T) (a, b *member, logs *syncBuffer) {
@@ -279,6 +289,7 @@ func fullResyncPair(t *testing.T) (a, b *member, logs *syncBuffer) {
 	return a, b, logs
 }
 
+// syncBuffer is a bytes.Buffer for a logger written from several goroutines.
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -349,6 +360,16 @@ func TestFullResyncLinkClosedWhileExportingAbortsTheExport(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "background_export=true lock_slices=") {
 		t.Fatalf("the second resync was not exported in the background:\n%s", logs.String())
+	}
+	// The first export was given up, not finished for nobody: far fewer lock slices than the
+	// second, whole one.
+	abandoned := regexp.MustCompile(`abandoned.* lock_slices=(\d+)`).FindStringSubmatch(logs.String())
+	finished := regexp.MustCompile(`resync finished.* lock_slices=(\d+)`).FindStringSubmatch(logs.String())
+	if abandoned == nil || finished == nil {
+		t.Fatalf("no lock_slices in the resync log lines:\n%s", logs.String())
+	}
+	if a, f := atoi(t, abandoned[1]), atoi(t, finished[1]); a*2 >= f {
+		t.Fatalf("the abandoned export took %d lock slices, the whole one %d: it was not cut short", a, f)
 	}
 	if exportRunning(b.e) {
 		t.Fatal("an export still runs after the resync")
@@ -427,5 +448,39 @@ func TestFullResyncOverALinkWhileABGSAVEExportRuns(t *testing.T) {
 	}
 	if exportRunning(b.e) {
 		t.Fatal("an export still runs")
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A full resync's peer sends no ack while it waits for the state (Mode comes once the export
+// is finished) nor while it merges it (its acks need its engine lock): the sending side waits
+// for its acks as long as the peer waits for Mode, not the idle timeout, from the handshake
+// on and again once the state is sent; in the stream that follows, the usual deadline.
+func TestFullResyncWaitsForAcksAsLongAsThePeerWaitsForMode(t *testing.T) {
+	a, b, _ := fullResyncPair(t)
+	loadKeys(b.e, 3000)
+	link(t, a, b)
+	waitFor(t, "the full resync", func() bool { return a.vector().Get(2) == b.vector().Get(2) })
+	b.r.mu.Lock()
+	s := b.r.serving[1]
+	b.r.mu.Unlock()
+	if s == nil {
+		t.Fatal("no sending session to member 1")
+	}
+	now := time.Now()
+	if got := s.ackDeadline(now); got.Sub(now) < modeTimeout-time.Minute {
+		t.Fatalf("after a full resync was sent, acks are awaited only %v", got.Sub(now))
+	}
+	s.patientUntil.Store(0)
+	if got := s.ackDeadline(now); got.Sub(now) != max(idleTimeout, 3*b.r.cfg.OVCInterval) {
+		t.Fatalf("in the stream, acks are awaited %v", got.Sub(now))
 	}
 }

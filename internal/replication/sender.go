@@ -124,8 +124,9 @@ func (s *Sender) Handshake(vc, now clock.Vector, src StateSource) (Resync, error
 // export must be finished or aborted, or writers keep copies for it and no other export (the
 // next BGSAVE) can start. A link that fails or closes before its resync is sent calls it. It
 // may be called from any goroutine, more than once, also while Frames runs (Frames then
-// yields nothing more once its export ends), but not with the engine lock held. It does
-// nothing for a partial resync or a state exported under the lock.
+// yields nothing, unless the export had already finished: then Abort does nothing), but not
+// with the engine lock held. It does nothing for a partial resync or a state exported under
+// the lock.
 func (rs *Resync) Abort() {
 	if rs.bg != nil && !rs.bg.aborted.Swap(true) {
 		rs.bg.x.Abort() // nothing left to do if Frames finished the export meanwhile
@@ -142,7 +143,7 @@ func (rs *Resync) Abort() {
 // lock. If the resync is aborted before its export is finished, Frames yields nothing.
 func (rs *Resync) Frames(dataChunk, stateChunk int) iter.Seq[peerwire.Frame] {
 	return func(yield func(peerwire.Frame) bool) {
-		if !rs.Partial && rs.bg != nil && rs.State == nil {
+		if rs.bg != nil && rs.State == nil {
 			if rs.bg.aborted.Load() {
 				return
 			}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/concord-db/concord/internal/clock"
@@ -47,6 +48,10 @@ type session struct {
 	// (waiting, guarded by the engine lock, says it is among Replicator.waiters).
 	wake    chan struct{}
 	waiting bool
+	// patientUntil (Unix nanoseconds, 0: never) extends readAcks' deadline while a full
+	// resync is exported and sent, and for a while after it is sent: the peer acknowledges
+	// under its engine lock, which its merge of the state holds throughout.
+	patientUntil atomic.Int64
 }
 
 func (s *session) close() {
@@ -195,8 +200,7 @@ func (s *session) getPeerVC() clock.Vector { return s.snd.PeerVC() }
 func (s *session) readAcks(rd *peerwire.Reader) {
 	defer s.close()
 	for {
-		// Acks come every OVC interval, which may be configured longer than idleTimeout.
-		s.conn.SetReadDeadline(time.Now().Add(max(idleTimeout, 3*s.r.cfg.OVCInterval)))
+		s.conn.SetReadDeadline(s.ackDeadline(time.Now()))
 		f, err := rd.Read()
 		if err != nil {
 			if !s.closed() && !errors.Is(err, net.ErrClosed) {
@@ -225,10 +229,24 @@ func (s *session) readAcks(rd *peerwire.Reader) {
 	}
 }
 
+// ackDeadline is how long readAcks waits from now for the peer's next frame. Acks come every
+// OVC interval, which may be configured longer than idleTimeout, and none come while the peer
+// waits for a full resync's state or merges it (patientUntil).
+func (s *session) ackDeadline(now time.Time) time.Time {
+	deadline := now.Add(max(idleTimeout, 3*s.r.cfg.OVCInterval))
+	if patient := time.Unix(0, s.patientUntil.Load()); patient.After(deadline) {
+		return patient
+	}
+	return deadline
+}
+
 // stream resyncs the peer from vc (its vector clock) and then sends every new batch, as its
 // Sender decides.
 func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 	r := s.r
+	// The peer waits up to modeTimeout for the Mode frame, which a full resync sends once its
+	// state is exported: no ack comes meanwhile (readAcks).
+	s.patientUntil.Store(time.Now().Add(modeTimeout).UnixNano())
 	r.e.Lock()
 	var src StateSource // nil: full resync unavailable (tests only)
 	if r.se != nil {
@@ -259,9 +277,10 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 	} else {
 		r.log.Info("peer full resync started", "member", s.p.id, "background_export", bg)
 	}
-	// A link that closes while its state is exported gives the export up rather than finish
-	// it for nobody (every started export is finished or aborted, engine/export.go): Frames
-	// then yields nothing.
+	// Every started export is finished or aborted (engine/export.go): whatever way this
+	// returns, and at once when the link closes while the state is exported, rather than
+	// finish it for nobody (Frames then yields nothing).
+	defer func(rs Resync) { rs.Abort() }(rs) // a copy: rs is cleared below
 	var sent chan struct{}
 	if bg {
 		sent = make(chan struct{})
@@ -285,15 +304,19 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 		close(sent)
 	}
 	if err != nil {
-		rs.Abort() // the export is finished by then; in case it ever is not
 		return err
+	}
+	if !rs.Partial {
+		// The peer now merges the state, holding its engine lock (and so its acks).
+		s.patientUntil.Store(time.Now().Add(modeTimeout).UnixNano())
 	}
 	if rs.Partial {
 		r.log.Info("peer partial resync finished", "member", s.p.id, "batches", len(rs.Held),
 			"duration_ms", time.Since(started).Milliseconds())
 	} else if rs.State == nil {
+		_, slices, _ := rs.Background()
 		r.log.Info("peer full resync abandoned: the link closed while the state was exported",
-			"member", s.p.id, "duration_ms", time.Since(started).Milliseconds())
+			"member", s.p.id, "duration_ms", time.Since(started).Milliseconds(), "lock_slices", slices)
 		return nil
 	} else {
 		_, slices, longest := rs.Background()
@@ -324,7 +347,10 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 		r.e.Unlock()
 		switch st.Kind {
 		case StepBehind:
-			return errors.New("peer fell behind the backlog; resyncing")
+			// After a full resync this means more was written during its export and transfer
+			// than the backlog holds: it would repeat under the same load, unless
+			// crdt-backlog-size is raised (as Redis's replica output buffer limit).
+			return fmt.Errorf("peer fell behind the backlog (crdt-backlog-size %d bytes); resyncing", r.cfg.BacklogSize)
 		case StepBuild:
 			r.framesBuilt.Add(1)
 			wire, err := wr.Encode(getWire(len(st.Records)/2+64), peerwire.Data, st.Records)
