@@ -68,6 +68,10 @@ type Config struct {
 	Partitions        bool  // links are cut, partitions made and healed
 	Verbose           bool  // trace the keys a failing apply changed (slower)
 	RepeatKeysInMulti bool  // transactions may write a key several times (docs/testing.md bug 1)
+	// WritesDuringExport runs a few client commands on the sender between a full resync's
+	// handshake, which starts its export, and its frames, which finish it, as production's
+	// clients do meanwhile: the export must copy what they change on write.
+	WritesDuringExport bool
 	// FrameSize is the Data frame size of the sending side (production's link-batch-max,
 	// 64 KiB by default); small values make records span frames.
 	FrameSize int
@@ -170,6 +174,8 @@ type World struct {
 	cfg     Config
 	rng     *rand.Rand
 	drng    *rand.Rand // persistence choices (disk.go), apart so that they shift nothing else
+	xrng    *rand.Rand // the commands run during exports (WritesDuringExport), apart likewise
+	work    *workload  // Run's, for the commands run during exports
 	now     int64      // simulated ms since epoch
 	members []*member
 	links   [][]*link // links[from][to]
@@ -200,6 +206,7 @@ type Stats struct {
 	Refused, Nudges                                    int // commands refused while syncing (startup gate); stall nudges
 	Frames, SharedFrames, Rewinds, Behind              int // streamed Data frames; of them taken from another link; rewinds; links behind the backlog
 	Snapshots, TornTails, FromDisk, DiskKept           int // snapshots at quiet steps; crashes leaving a partial unsynced tail; restarts that loaded batches or a snapshot; crashes after which the disk held effects no live member had
+	ExportWrites                                       int // commands run on a sender while its full resync's state was being exported
 }
 
 // errLog is a slog handler recording error records (the command layer logs recovered panics).
@@ -231,6 +238,7 @@ func New(cfg Config) *World {
 		cfg.Backlog = 1 << 20
 	}
 	w := &World{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed)), drng: rand.New(rand.NewPCG(cfg.Seed, 0xd15c)),
+		xrng: rand.New(rand.NewPCG(cfg.Seed, 0xe4b0)),
 		logs: &errLog{}, hist: newHistory(), counters: map[string]bool{}, highSeq: map[clock.MemberID]uint64{}}
 	w.members = make([]*member, cfg.Members+1)
 	w.links = make([][]*link, cfg.Members+1)
@@ -595,6 +603,17 @@ func (w *World) handshake(from, to int) {
 	})
 	if !ok {
 		return
+	}
+	if bg, _, _ := rs.Background(); bg && w.cfg.WritesDuringExport && w.work != nil && s.gate.Open() {
+		// Commands drawn from their own generator state, so that the workload's sequence
+		// elsewhere stays as it was.
+		saved := w.rng
+		w.rng = w.xrng
+		for range w.xrng.IntN(4) {
+			w.work.run(s)
+			w.Stats.ExportWrites++
+		}
+		w.rng = saved
 	}
 	msg := message{kind: msgFrames}
 	func() {
@@ -1127,6 +1146,7 @@ func (w *World) healAll() {
 // returns the violations found (none when the run is clean).
 func (w *World) Run() []string {
 	gen := newWorkload(w)
+	w.work = gen
 	for range w.cfg.Ops {
 		w.step()
 		w.faults()

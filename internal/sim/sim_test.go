@@ -12,15 +12,16 @@ import (
 // backlog size vary with the seed, so the fixed set covers small backlogs (full resyncs) too.
 func configFor(seed uint64, ops int) Config {
 	return Config{
-		Seed:              seed,
-		Members:           2 + int(seed%4),
-		Ops:               ops,
-		Backlog:           []int64{512, 4 << 10, 1 << 20}[seed%3],
-		PendingLimit:      []int64{100, 400, 4 << 10}[seed%3],
-		Crashes:           seed%5 != 0,
-		Partitions:        seed%7 != 0,
-		RepeatKeysInMulti: true,
-		FrameSize:         []int{64 << 10, 256, 2048}[(seed/3)%3],
+		Seed:               seed,
+		Members:            2 + int(seed%4),
+		Ops:                ops,
+		Backlog:            []int64{512, 4 << 10, 1 << 20}[seed%3],
+		PendingLimit:       []int64{100, 400, 4 << 10}[seed%3],
+		Crashes:            seed%5 != 0,
+		Partitions:         seed%7 != 0,
+		RepeatKeysInMulti:  true,
+		WritesDuringExport: true,
+		FrameSize:          []int{64 << 10, 256, 2048}[(seed/3)%3],
 	}
 }
 
@@ -60,6 +61,9 @@ func TestSimulation(t *testing.T) {
 		add(&total, w.Stats)
 	}
 	t.Logf("%d seeds × %d commands clean: %+v", n, ops, total)
+	if n >= 50 && total.ExportWrites == 0 {
+		t.Error("no command ran while a full resync's state was exported: the copy on write went untested")
+	}
 }
 
 func add(t *Stats, s Stats) {
@@ -77,6 +81,7 @@ func add(t *Stats, s Stats) {
 	t.Buffered += s.Buffered
 	t.ModelWrites += s.ModelWrites
 	t.GCUnchecked += s.GCUnchecked
+	t.ExportWrites += s.ExportWrites
 	t.Refused += s.Refused
 	t.Nudges += s.Nudges
 	t.Frames += s.Frames
