@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concord-db/concord/internal/cputime"
 	"github.com/concord-db/concord/test/testserver"
 )
 
@@ -167,19 +168,10 @@ func startProc(t *testing.T, argv []string, port int) *proc {
 	return p
 }
 
-// cpu is the CPU time the process used so far (user + system), from /proc.
+// cpu is the CPU time the process used so far (user + system; 0 where it cannot be read).
 func (p *proc) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+s) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	d, _ := cputime.OfProcess(p.cmd.Process.Pid)
+	return d
 }
 
 func (p *proc) kill(t *testing.T) {
