@@ -484,3 +484,22 @@ func TestFullResyncWaitsForAcksAsLongAsThePeerWaitsForMode(t *testing.T) {
 		t.Fatalf("in the stream, acks are awaited %v", got.Sub(now))
 	}
 }
+
+// After a partial resync the peer acks as usual at once: the sending side waits for its acks
+// only the usual time (a long wait would hide a dead peer).
+func TestPartialResyncWaitsForAcksTheUsualTime(t *testing.T) {
+	a, b := newMember(t, 1, "s", 2), newMember(t, 2, "s", 1)
+	link(t, a, b)
+	var s *session
+	waitFor(t, "the sending session", func() bool {
+		b.r.mu.Lock()
+		defer b.r.mu.Unlock()
+		s = b.r.serving[1]
+		return s != nil
+	})
+	waitFor(t, "the partial resync sent", func() bool { return s.patientUntil.Load() == 0 })
+	now := time.Now()
+	if got := s.ackDeadline(now); got.Sub(now) != max(idleTimeout, 3*b.r.cfg.OVCInterval) {
+		t.Fatalf("after a partial resync, acks are awaited %v", got.Sub(now))
+	}
+}

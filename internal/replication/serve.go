@@ -306,11 +306,8 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 	if err != nil {
 		return err
 	}
-	if !rs.Partial {
-		// The peer now merges the state, holding its engine lock (and so its acks).
-		s.patientUntil.Store(time.Now().Add(modeTimeout).UnixNano())
-	}
 	if rs.Partial {
+		s.patientUntil.Store(0) // the peer acks as usual from now on
 		r.log.Info("peer partial resync finished", "member", s.p.id, "batches", len(rs.Held),
 			"duration_ms", time.Since(started).Milliseconds())
 	} else if rs.State == nil {
@@ -319,6 +316,8 @@ func (s *session) stream(wr *peerwire.Writer, vc clock.Vector) error {
 			"member", s.p.id, "duration_ms", time.Since(started).Milliseconds(), "lock_slices", slices)
 		return nil
 	} else {
+		// The peer now merges the state, holding its engine lock (and so its acks).
+		s.patientUntil.Store(time.Now().Add(modeTimeout).UnixNano())
 		_, slices, longest := rs.Background()
 		r.log.Info("peer full resync finished", "member", s.p.id, "state_bytes", rs.StateLen(),
 			"duration_ms", time.Since(started).Milliseconds(), "background_export", bg,
